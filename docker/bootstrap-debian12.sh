@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that reachprobe's build, tests, lab and benchmarks need.
+# Idempotent: installs only what is missing, so running it twice is a no-op the second time.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake pkg-config clang-format
+  # libraries (libboost1.81-dev: Asio with awaitable operators and as_tuple; Beast)
+  libboost1.81-dev libc-ares-dev libssl-dev libssh-dev libcurl4-openssl-dev
+  prometheus-cpp-dev libyaml-cpp-dev nlohmann-json3-dev libgtest-dev
+  # the lab: namespaces, firewalls, a real DNS server, listeners, reference tools
+  iproute2 nftables dnsmasq-base iputils-ping fping procps python3 psmisc
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "bootstrap: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "bootstrap: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# libboost1.81-dev conflicts with libboost-dev (1.74 headers); apt removes the older one.
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "bootstrap: done"

@@ -1,0 +1,142 @@
+#include "exporters/json_report.hpp"
+
+#include <cmath>
+
+namespace reachprobe::exporters {
+namespace {
+
+using engine::Layer;
+using json = nlohmann::ordered_json;
+
+double secs(std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); }
+
+// Seconds rounded to the microsecond: a report, not a trace.
+double round_us(double s) { return std::round(s * 1e6) / 1e6; }
+
+json address_or_null(const std::optional<net::ip::address>& a) {
+  return a ? json(a->to_string()) : json(nullptr);
+}
+
+void put_rtts(json& out, const engine::RttStats& s) {
+  out["sent"] = s.sent;
+  out["received"] = s.received;
+  out["loss_ratio"] = round_us(s.loss_ratio);
+  if (s.received > 0) {
+    out["rtt_best_seconds"] = round_us(s.best_seconds);
+    out["rtt_avg_seconds"] = round_us(s.avg_seconds);
+    out["rtt_worst_seconds"] = round_us(s.worst_seconds);
+    out["rtt_stddev_seconds"] = round_us(s.stddev_seconds);
+  } else {
+    out["rtt_best_seconds"] = nullptr;
+    out["rtt_avg_seconds"] = nullptr;
+    out["rtt_worst_seconds"] = nullptr;
+    out["rtt_stddev_seconds"] = nullptr;
+  }
+}
+
+json icmp_error_json(const engine::IcmpError& e) {
+  return {{"from", e.offender.to_string()}, {"type", e.type}, {"code", e.code},
+          {"meaning", e.describe()}};
+}
+
+struct EvidenceWriter {
+  json& out;
+  void operator()(const std::monostate&) const {}
+  void operator()(const engine::DnsEvidence& e) const {
+    out["name"] = e.name;
+    if (!e.ip_literal) {
+      out["server"] = e.server;
+      out["query_types"] = e.query_types;
+      out["rcode"] = e.rcode >= 0 ? json(e.rcode) : json(nullptr);
+    }
+    json addresses = json::array();
+    for (const auto& a : e.addresses) addresses.push_back(a.to_string());
+    out["addresses"] = addresses;
+  }
+  void operator()(const engine::IcmpEvidence& e) const {
+    out["socket"] = e.socket_kind;
+    put_rtts(out, e.stats);
+    out["in_flight"] = e.in_flight;
+    out["reply_ttl"] = e.reply_ttl ? json(*e.reply_ttl) : json(nullptr);
+    json errors = json::array();
+    for (const auto& err : e.errors) errors.push_back(icmp_error_json(err));
+    out["errors"] = errors;
+  }
+  void operator()(const engine::PathEvidence& e) const {
+    out["method"] = e.method;
+    out["hops"] = e.hops.size();
+    out["destination_ttl"] = e.destination_ttl ? json(*e.destination_ttl) : json(nullptr);
+    out["unreachable"] = e.unreachable ? icmp_error_json(*e.unreachable) : json(nullptr);
+    out["in_flight"] = e.in_flight;
+  }
+  void operator()(const engine::TcpEvidence& e) const {
+    out["address"] = e.address.to_string();
+    out["port"] = e.port;
+    if (e.error_number != 0) out["error"] = e.error_text;
+    if (e.icmp) out["icmp"] = icmp_error_json(*e.icmp);
+  }
+};
+
+json layer_json(const engine::LayerResult& l) {
+  json out;
+  out["layer"] = std::string(engine::to_string(l.layer));
+  out["status"] = std::string(engine::to_string(l.status));
+  if (l.reason != engine::Reason::none) out["reason"] = std::string(engine::to_string(l.reason));
+  out["required"] = l.required;
+  out["duration_seconds"] = round_us(secs(l.duration));
+  if (l.offender) out["offender"] = l.offender->to_string();
+  if (!l.detail.empty()) out["detail"] = l.detail;
+  std::visit(EvidenceWriter{out}, l.evidence);
+  return out;
+}
+
+json path_json(const engine::ProbeReport& report) {
+  json hops = json::array();
+  const auto* layer = report.find(Layer::path);
+  const auto* ev = layer ? engine::evidence_of<engine::PathEvidence>(*layer) : nullptr;
+  if (ev == nullptr) return hops;
+  for (const auto& hop : ev->hops) {
+    json h;
+    h["ttl"] = hop.ttl;
+    h["address"] = address_or_null(hop.address);
+    put_rtts(h, hop.stats);
+    if (!hop.other_addresses.empty()) {
+      json others = json::array();
+      for (const auto& a : hop.other_addresses) others.push_back(a.to_string());
+      h["other_addresses"] = others;
+    }
+    h["destination"] = hop.is_destination;
+    hops.push_back(h);
+  }
+  return hops;
+}
+
+}  // namespace
+
+json to_json(const engine::ProbeReport& report) {
+  json out;
+  out["target"] = report.target.text;
+  out["module"] = report.module;
+  out["success"] = report.success;
+  out["duration_seconds"] = round_us(secs(report.duration));
+  out["address"] = address_or_null(report.address);
+  const auto& v = report.verdict;
+  out["verdict"] = {
+      {"layer", v.layer ? json(std::string(engine::to_string(*v.layer))) : json(nullptr)},
+      {"reason", v.layer ? json(std::string(engine::to_string(v.reason))) : json(nullptr)},
+      {"offender", address_or_null(v.offender)},
+      {"summary", v.summary}};
+  json layers = json::array();
+  for (const auto& l : report.layers) layers.push_back(layer_json(l));
+  out["layers"] = layers;
+  out["path"] = path_json(report);
+  return out;
+}
+
+json to_json_document(const std::vector<engine::ProbeReport>& reports) {
+  json results = json::array();
+  for (const auto& r : reports) results.push_back(to_json(r));
+  return {{"results", results}};
+}
+
+}  // namespace reachprobe::exporters

@@ -1,0 +1,149 @@
+#include "exporters/text_report.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+#include "classify/summary.hpp"
+
+namespace reachprobe::exporters {
+namespace {
+
+using classify::format_seconds;
+using engine::Layer;
+using engine::LayerResult;
+using engine::Status;
+
+double secs(std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); }
+
+std::string pad(std::string s, std::size_t width) {
+  if (s.size() < width) s.append(width - s.size(), ' ');
+  return s;
+}
+
+std::string rtt_triplet(const engine::RttStats& s) {
+  if (s.received == 0) return "-";
+  return format_seconds(s.best_seconds) + " / " + format_seconds(s.avg_seconds) + " / " +
+         format_seconds(s.worst_seconds);
+}
+
+std::string percent(double ratio) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.0f%%", ratio * 100.0);
+  return buf;
+}
+
+// One line of facts per layer: what was measured, in a few words.
+std::string layer_facts(const LayerResult& l) {
+  std::string facts;
+  if (const auto* dns = engine::evidence_of<engine::DnsEvidence>(l)) {
+    if (!dns->ip_literal) {
+      facts = dns->query_types + " via " + dns->server;
+      if (!dns->addresses.empty()) facts += " -> " + dns->addresses.front().to_string();
+    }
+  } else if (const auto* icmp = engine::evidence_of<engine::IcmpEvidence>(l)) {
+    facts = std::to_string(icmp->stats.received) + "/" + std::to_string(icmp->stats.sent) +
+            " echoes, loss " + percent(icmp->stats.loss_ratio) + ", rtt " +
+            rtt_triplet(icmp->stats) + " (" + icmp->socket_kind + " socket)";
+  } else if (const auto* path = engine::evidence_of<engine::PathEvidence>(l)) {
+    facts = path->method + ", " + std::to_string(path->hops.size()) + " hop" +
+            (path->hops.size() == 1 ? "" : "s");
+  } else if (const auto* tcp = engine::evidence_of<engine::TcpEvidence>(l)) {
+    facts = l.status == Status::ok ? "connected in " + format_seconds(secs(l.duration))
+                                   : tcp->error_text + " after " + format_seconds(secs(l.duration));
+  }
+  if (!l.detail.empty()) facts += facts.empty() ? l.detail : "; " + l.detail;
+  return facts;
+}
+
+std::string status_cell(const LayerResult& l) {
+  std::string cell(engine::to_string(l.status));
+  if (l.reason != engine::Reason::none) cell += " " + std::string(engine::to_string(l.reason));
+  return cell;
+}
+
+std::string verdict_text(const engine::ProbeReport& r) {
+  if (!r.verdict.layer) return "ok";
+  return std::string(engine::to_string(*r.verdict.layer)) + "/" +
+         std::string(engine::to_string(r.verdict.reason));
+}
+
+}  // namespace
+
+std::string render_ladder(const engine::ProbeReport& r) {
+  std::ostringstream out;
+  out << r.target.text << "  (module " << r.module;
+  if (r.address) out << ", " << r.address->to_string();
+  out << ", " << format_seconds(secs(r.duration)) << ")\n";
+  for (const auto& l : r.layers) {
+    if (l.status == Status::skipped && l.detail == "not asked for") continue;
+    out << "  " << pad(std::string(engine::to_string(l.layer)), 6) << " "
+        << pad(status_cell(l), 24) << " " << layer_facts(l) << "\n";
+  }
+  const auto* path = r.find(Layer::path);
+  const auto* ev = path ? engine::evidence_of<engine::PathEvidence>(*path) : nullptr;
+  if (ev != nullptr && !ev->hops.empty()) {
+    out << "  " << pad("hop", 5) << pad("address", 40) << pad("loss", 6) << pad("sent", 6)
+        << "best / avg / worst\n";
+    for (const auto& hop : ev->hops) {
+      std::string addr = hop.address ? hop.address->to_string() : "???";
+      for (const auto& other : hop.other_addresses) addr += " " + other.to_string();
+      out << "  " << pad(std::to_string(hop.ttl), 5) << pad(addr, 40)
+          << pad(percent(hop.stats.loss_ratio), 6) << pad(std::to_string(hop.stats.sent), 6)
+          << rtt_triplet(hop.stats) << "\n";
+    }
+  }
+  out << "verdict: " << verdict_text(r);
+  if (r.verdict.offender) out << " (offender " << r.verdict.offender->to_string() << ")";
+  out << "\n  " << r.verdict.summary << "\n";
+  return out.str();
+}
+
+std::string render_side_by_side(const std::vector<engine::ProbeReport>& reports) {
+  std::vector<Layer> rows;
+  for (Layer layer : engine::kAllLayers) {
+    for (const auto& r : reports) {
+      const auto* l = r.find(layer);
+      if (l != nullptr && !(l->status == Status::skipped && l->detail == "not asked for")) {
+        rows.push_back(layer);
+        break;
+      }
+    }
+  }
+  std::vector<std::size_t> widths;
+  for (const auto& r : reports) {
+    std::size_t w = std::max<std::size_t>(r.target.text.size(), verdict_text(r).size());
+    for (Layer layer : rows) {
+      if (const auto* l = r.find(layer)) w = std::max(w, status_cell(*l).size());
+    }
+    widths.push_back(w + 2);
+  }
+  std::ostringstream out;
+  out << pad("layer", 15);
+  for (std::size_t i = 0; i < reports.size(); ++i) out << pad(reports[i].target.text, widths[i]);
+  out << "\n";
+  for (Layer layer : rows) {
+    out << pad(std::string(engine::to_string(layer)), 15);
+    for (std::size_t i = 0; i < reports.size(); ++i) {
+      const auto* l = reports[i].find(layer);
+      out << pad(l ? status_cell(*l) : "-", widths[i]);
+    }
+    out << "\n";
+  }
+  out << pad("verdict", 15);
+  for (std::size_t i = 0; i < reports.size(); ++i) out << pad(verdict_text(reports[i]), widths[i]);
+  out << "\n";
+  return out.str();
+}
+
+std::string render_text(const std::vector<engine::ProbeReport>& reports) {
+  std::string out;
+  for (std::size_t i = 0; i < reports.size(); ++i) {
+    if (i > 0) out += "\n";
+    out += render_ladder(reports[i]);
+  }
+  if (reports.size() > 1) out += "\n" + render_side_by_side(reports);
+  return out;
+}
+
+}  // namespace reachprobe::exporters

@@ -1,0 +1,146 @@
+#include "cli/check_command.hpp"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <iostream>
+
+#include "cli/flags.hpp"
+#include "engine/runner.hpp"
+#include "exporters/json_report.hpp"
+#include "exporters/text_report.hpp"
+#include "targets/target_parser.hpp"
+
+namespace reachprobe::cli {
+namespace {
+
+using engine::ProbeReport;
+
+struct PlannedTarget {
+  targets::Target target;
+  engine::LayerPlan plan;
+};
+
+int usage_error(const std::string& message) {
+  std::cerr << "reachprobe: " << message << "\n";
+  return 2;
+}
+
+// Raises the open-file limit to its hard maximum and sizes target concurrency from it: each
+// target holds one TCP socket, plus up to a trace's worth of probe sockets.
+std::size_t concurrency_limit(const engine::ProbeOptions& options) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  getrlimit(RLIMIT_NOFILE, &limit);
+  auto available = limit.rlim_cur > 64 ? limit.rlim_cur - 64 : 1;
+  rlim_t per_target = options.trace_path ? 2 + static_cast<rlim_t>(options.count) * 30 : 2;
+  return static_cast<std::size_t>(std::clamp<rlim_t>(available / per_target, 1, 2000));
+}
+
+struct Progress {
+  explicit Progress(net::any_io_executor executor) : wake(std::move(executor)) {}
+  std::size_t active = 0;
+  std::size_t remaining = 0;
+  net::steady_timer wake;
+};
+
+ProbeReport internal_error_report(const PlannedTarget& planned, const std::string& what) {
+  ProbeReport report;
+  report.target = planned.target;
+  report.module = planned.plan.module;
+  report.verdict.summary = "internal error while probing: " + what;
+  return report;
+}
+
+net::awaitable<void> probe_one(std::shared_ptr<engine::Services> services,
+                               std::shared_ptr<Progress> progress,
+                               std::shared_ptr<std::vector<ProbeReport>> reports, std::size_t index,
+                               PlannedTarget planned, engine::ProbeOptions options) {
+  try {
+    (*reports)[index] = co_await engine::run_target(services, planned.target, planned.plan, options);
+  } catch (const std::exception& e) {
+    // A bug, never a network outcome: say so rather than invent a reason.
+    (*reports)[index] = internal_error_report(planned, e.what());
+  }
+  --progress->active;
+  --progress->remaining;
+  progress->wake.cancel();
+}
+
+net::awaitable<void> probe_all(std::shared_ptr<engine::Services> services,
+                               std::vector<PlannedTarget> planned, engine::ProbeOptions options,
+                               std::shared_ptr<std::vector<ProbeReport>> reports) {
+  auto executor = co_await net::this_coro::executor;
+  auto progress = std::make_shared<Progress>(executor);
+  progress->remaining = planned.size();
+  std::size_t limit = concurrency_limit(options);
+  for (std::size_t i = 0; i < planned.size(); ++i) {
+    while (progress->active >= limit) {
+      progress->wake.expires_after(std::chrono::seconds(1));
+      co_await progress->wake.async_wait(use_result);
+    }
+    ++progress->active;
+    net::co_spawn(executor, probe_one(services, progress, reports, i, planned[i], options),
+                  net::detached);
+  }
+  while (progress->remaining > 0) {
+    progress->wake.expires_after(std::chrono::seconds(1));
+    co_await progress->wake.async_wait(use_result);
+  }
+  services->shutdown();  // ends the ICMP receive loops so io_context::run() returns
+}
+
+}  // namespace
+
+int run_check_command(std::span<const std::string> args) {
+  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+    std::cout << "usage: reachprobe check [--json] [--timeout 10s] [--count 3] [--no-path]\n"
+                 "                        [--ip-protocol ip4|ip6] [--dns.server HOST[:PORT]] "
+                 "TARGET...\n"
+                 "TARGET: host | host:port | tcp://host:port | [IPv6]:port\n";
+    return 0;
+  }
+  auto flags = parse_check_flags(args);
+  if (!flags) return usage_error(flags.error());
+
+  std::vector<PlannedTarget> planned;
+  bool needs_dns = false;
+  for (const auto& text : flags->targets) {
+    auto target = targets::parse_target(text);
+    if (!target) return usage_error(target.error());
+    auto plan = engine::plan_for(*target, flags->probe.trace_path);
+    if (!plan) return usage_error(plan.error());
+    needs_dns = needs_dns || !target->host_is_ip_literal;
+    planned.push_back({std::move(target).value(), std::move(plan).value()});
+  }
+
+  net::io_context io(1);
+  auto services = std::make_shared<engine::Services>(io.get_executor());
+  if (needs_dns || flags->dns_server) {
+    auto resolver = net_io::DnsResolver::create(io.get_executor(), flags->dns_server);
+    if (!resolver) {
+      if (flags->dns_server) return usage_error(resolver.error());
+      services->resolver_error = resolver.error();
+    } else {
+      services->resolver = std::move(resolver).value();
+    }
+  }
+
+  auto reports = std::make_shared<std::vector<ProbeReport>>(planned.size());
+  net::co_spawn(io, probe_all(services, std::move(planned), flags->probe, reports), net::detached);
+  io.run();
+
+  if (flags->json) {
+    std::cout << exporters::to_json_document(*reports).dump(2) << "\n";
+  } else {
+    std::cout << exporters::render_text(*reports);
+  }
+  bool all_ok = std::all_of(reports->begin(), reports->end(),
+                            [](const ProbeReport& r) { return r.success; });
+  return all_ok ? 0 : 1;
+}
+
+}  // namespace reachprobe::cli

@@ -1,0 +1,35 @@
+#include "engine/layer_plan.hpp"
+
+namespace reachprobe::engine {
+
+targets::Expected<LayerPlan> plan_for(const targets::Target& target, bool trace_path) {
+  using targets::Scheme;
+  LayerPlan plan;
+  switch (target.scheme) {
+    case Scheme::host:
+      // A bare host is "reachable" when it answers ICMP echo; the path explains why not.
+      plan.module = "icmp";
+      plan.layers = {{Layer::dns, true}, {Layer::icmp, true}};
+      if (trace_path) plan.layers.push_back({Layer::path, false});
+      return plan;
+    case Scheme::tcp:
+      // The port is what matters; ICMP and the path are evidence for attribution (rule 2).
+      plan.module = "tcp";
+      plan.layers = {{Layer::dns, true}, {Layer::icmp, false}};
+      if (trace_path) plan.layers.push_back({Layer::path, false});
+      plan.layers.push_back({Layer::tcp, true});
+      return plan;
+    case Scheme::ssh:
+    case Scheme::http:
+    case Scheme::https:
+    case Scheme::grpc:
+    case Scheme::grpcs:
+      break;
+  }
+  return targets::Expected<LayerPlan>::failure(
+      "target \"" + target.text + "\": " + targets::to_string(target.scheme) +
+      ":// targets need layers this build does not have yet (supported: host, host:port, "
+      "tcp://host:port)");
+}
+
+}  // namespace reachprobe::engine

@@ -1,0 +1,44 @@
+#pragma once
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/layer_result.hpp"
+#include "targets/target.hpp"
+
+namespace reachprobe::engine {
+
+// Where the target failed: one layer, one reason, the sender of the failure and a sentence.
+struct Verdict {
+  std::optional<Layer> layer;  // nullopt = success
+  Reason reason = Reason::none;
+  std::optional<net::ip::address> offender;
+  std::string summary;
+};
+
+struct ProbeReport {
+  targets::Target target;
+  std::string module;
+  std::optional<net::ip::address> address;  // the address probed, once resolved
+  std::chrono::nanoseconds timeout{0};
+  std::chrono::nanoseconds duration{0};
+  std::vector<LayerResult> layers;  // in path order
+  Verdict verdict;
+  bool success = false;
+
+  const LayerResult* find(Layer layer) const {
+    for (const auto& l : layers) {
+      if (l.layer == layer) return &l;
+    }
+    return nullptr;
+  }
+  LayerResult* find(Layer layer) {
+    for (auto& l : layers) {
+      if (l.layer == layer) return &l;
+    }
+    return nullptr;
+  }
+};
+
+}  // namespace reachprobe::engine

@@ -1,0 +1,57 @@
+#pragma once
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "engine/asio.hpp"
+#include "engine/deadline.hpp"
+#include "engine/layer_plan.hpp"
+#include "net/cares_resolver.hpp"
+#include "net/icmp_service.hpp"
+#include "targets/target.hpp"
+
+namespace reachprobe::engine {
+
+enum class IpProtocol : std::uint8_t { any, ip4, ip6 };
+
+// How to probe, as the check flags (or, later, a module) say.
+struct ProbeOptions {
+  std::chrono::nanoseconds timeout = std::chrono::seconds(10);
+  int count = 3;  // ICMP echoes, and path probes per hop
+  bool trace_path = true;
+  IpProtocol ip_protocol = IpProtocol::any;  // any: prefer IPv6, fall back to IPv4 (blackbox)
+};
+
+// Process-wide machinery shared by every probe; it outlives every probe coroutine.
+struct Services {
+  explicit Services(net::any_io_executor ex) : executor(ex), icmp(ex) {}
+  net::any_io_executor executor;
+  net_io::IcmpService icmp;
+  std::unique_ptr<net_io::DnsResolver> resolver;  // null when it could not be created
+  std::string resolver_error;
+
+  void shutdown() {
+    icmp.shutdown();
+    if (resolver) resolver->shutdown();
+  }
+};
+
+// One target's probe in progress. The runner owns it; layers get it by reference and are
+// awaited directly (never co_spawned), so it outlives them.
+struct ProbeSession {
+  Services& services;
+  targets::Target target;
+  ProbeOptions options;
+  LayerPlan plan;
+  Deadline deadline;
+  std::optional<net::ip::address> address;  // set by the dns layer
+
+  // Pacing shared by the icmp and path layers: echoes fit in half the budget, at most 100 ms
+  // apart, so a healthy check ends in a few hundred milliseconds.
+  std::chrono::nanoseconds probe_interval() const;
+  // How long one echo or path probe is waited for before it counts as lost.
+  std::chrono::nanoseconds probe_wait() const;
+};
+
+}  // namespace reachprobe::engine

@@ -1,0 +1,126 @@
+#include <ares.h>
+
+#include "layers/layers.hpp"
+
+namespace reachprobe::layers {
+namespace {
+
+using engine::DnsEvidence;
+using engine::IpProtocol;
+using engine::Reason;
+using engine::Status;
+using net_io::DnsResolver;
+
+// rcode of the response when one arrived, else the c-ares status.
+Reason failure_reason(const DnsResolver::Answer& answer) {
+  if (answer.timed_out) return Reason::timeout;
+  switch (answer.rcode) {
+    case 0: return Reason::no_address;
+    case 2: return Reason::servfail;
+    case 3: return Reason::nxdomain;
+    case 5: return Reason::refused;
+    default: break;
+  }
+  switch (answer.status) {
+    case ARES_ENOTFOUND: return Reason::nxdomain;
+    case ARES_ENODATA: return Reason::no_address;
+    case ARES_EREFUSED: return Reason::refused;
+    case ARES_ETIMEOUT: return Reason::timeout;
+    case ARES_ECONNREFUSED:  // the server's port answered ICMP port unreachable
+    case ARES_ESERVFAIL:
+    default: return Reason::servfail;
+  }
+}
+
+// With both families asked, the most telling failure wins: a name that does not exist says
+// more than a family that has no record.
+int severity(Reason r) {
+  switch (r) {
+    case Reason::nxdomain: return 5;
+    case Reason::refused: return 4;
+    case Reason::servfail: return 3;
+    case Reason::timeout: return 2;
+    default: return 1;
+  }
+}
+
+}  // namespace
+
+net::awaitable<LayerResult> run_dns_layer(ProbeSession& session, Deadline deadline) {
+  auto started = std::chrono::steady_clock::now();
+  LayerResult result;
+  result.layer = engine::Layer::dns;
+  result.required = true;
+  DnsEvidence evidence;
+  evidence.name = session.target.host;
+  auto finish = [&](LayerResult& r) {
+    r.duration = std::chrono::steady_clock::now() - started;
+    r.evidence = evidence;
+  };
+
+  if (session.target.host_is_ip_literal) {
+    boost::system::error_code ec;
+    auto address = net::ip::make_address(session.target.host, ec);
+    evidence.ip_literal = true;
+    evidence.addresses = {address};
+    session.address = address;
+    result.status = Status::skipped;
+    result.detail = "IP literal, no query needed";
+    finish(result);
+    co_return result;
+  }
+  auto* resolver = session.services.resolver.get();
+  if (resolver == nullptr) {
+    result.status = Status::fail;
+    result.reason = Reason::servfail;
+    result.detail = session.services.resolver_error;
+    finish(result);
+    co_return result;
+  }
+  evidence.server = resolver->servers();
+
+  auto protocol = session.options.ip_protocol;
+  DnsResolver::Answer a, aaaa;
+  bool asked_a = protocol != IpProtocol::ip6;
+  bool asked_aaaa = protocol != IpProtocol::ip4;
+  using namespace net::experimental::awaitable_operators;
+  if (asked_a && asked_aaaa) {
+    evidence.query_types = "AAAA+A";
+    std::tie(aaaa, a) = co_await (resolver->query(evidence.name, true, deadline) &&
+                                  resolver->query(evidence.name, false, deadline));
+  } else if (asked_a) {
+    evidence.query_types = "A";
+    a = co_await resolver->query(evidence.name, false, deadline);
+  } else {
+    evidence.query_types = "AAAA";
+    aaaa = co_await resolver->query(evidence.name, true, deadline);
+  }
+
+  // Preference as blackbox_exporter: IPv6 first unless told otherwise, then IPv4.
+  const DnsResolver::Answer* chosen = nullptr;
+  if (asked_aaaa && !aaaa.addresses.empty()) chosen = &aaaa;
+  else if (asked_a && !a.addresses.empty()) chosen = &a;
+  if (chosen != nullptr) {
+    evidence.rcode = chosen->rcode;
+    evidence.addresses = chosen->addresses;
+    session.address = chosen->addresses.front();
+    result.status = Status::ok;
+    finish(result);
+    co_return result;
+  }
+
+  const DnsResolver::Answer* decisive = asked_a ? &a : &aaaa;
+  if (asked_a && asked_aaaa && severity(failure_reason(aaaa)) > severity(failure_reason(a))) {
+    decisive = &aaaa;
+  }
+  evidence.rcode = decisive->rcode;
+  result.status = Status::fail;
+  result.reason = failure_reason(*decisive);
+  if (!decisive->timed_out && decisive->rcode < 0 && decisive->status != ARES_SUCCESS) {
+    result.detail = ares_strerror(decisive->status);
+  }
+  finish(result);
+  co_return result;
+}
+
+}  // namespace reachprobe::layers

@@ -1,0 +1,20 @@
+#pragma once
+// The uniform layer signature (STYLE R3): each layer is a coroutine that takes the session by
+// reference and a deadline by value, and returns its outcome as a value.
+#include "engine/asio.hpp"
+#include "engine/deadline.hpp"
+#include "engine/layer_result.hpp"
+#include "engine/probe_session.hpp"
+
+namespace reachprobe::layers {
+
+using engine::Deadline;
+using engine::LayerResult;
+using engine::ProbeSession;
+
+net::awaitable<LayerResult> run_dns_layer(ProbeSession& session, Deadline deadline);
+net::awaitable<LayerResult> run_icmp_layer(ProbeSession& session, Deadline deadline);
+net::awaitable<LayerResult> run_path_layer(ProbeSession& session, Deadline deadline);
+net::awaitable<LayerResult> run_tcp_layer(ProbeSession& session, Deadline deadline);
+
+}  // namespace reachprobe::layers

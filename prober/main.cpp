@@ -1,0 +1,36 @@
+// argv -> command; nothing else lives here.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/check_command.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: reachprobe check [flags] TARGET...   one-shot layered diagnosis\n"
+    "       reachprobe version\n"
+    "Run 'reachprobe check --help' for the check flags.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  const std::string command = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (command == "check") return reachprobe::cli::run_check_command(rest);
+  if (command == "version" || command == "--version") {
+    std::cout << "reachprobe " << REACHPROBE_VERSION << "\n";
+    return 0;
+  }
+  if (command == "serve" || command == "validate") {
+    std::cerr << "reachprobe: '" << command << "' is not available in this build yet\n";
+    return 2;
+  }
+  std::cerr << "reachprobe: unknown command \"" << command << "\"\n" << kUsage;
+  return 2;
+}

@@ -1,0 +1,389 @@
+// One test per fault: build the lab, break one thing, run the real reachprobe binary and check
+// that its verdict names the right layer, reason and offender within the timeout.
+//
+// Before asking reachprobe, most tests confirm with tests/lab-tools/netprobe.py that the lab
+// really produces the fault, so a failing test says which side is wrong: the lab or the prober.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cctype>
+#include <csignal>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "netns_fixture.hpp"
+
+namespace reachprobe::lab {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kR1 = "198.18.1.1";
+// r2 as the prober sees it. Linux sources an ICMP error for a forwarded packet from the address
+// of the interface its route back to the sender uses: r2's r1-side address, never 198.18.3.1.
+constexpr const char* kR2 = "198.18.2.2";
+constexpr const char* kTargetIp = "198.18.3.2";
+constexpr const char* kLabBroken = "the lab itself does not produce this fault";
+
+// A table rule set with one rule in the input or forward chain (policy accept).
+std::string InputChain(const std::string& rule) {
+  return "chain input { type filter hook input priority 0; policy accept; " + rule + "; }";
+}
+std::string ForwardChain(const std::string& rule) {
+  return "chain forward { type filter hook forward priority 0; policy accept; " + rule + "; }";
+}
+
+// obj[key], or null when obj is not an object or lacks the key (never throws, never asserts).
+json Field(const json& obj, const char* key) {
+  if (!obj.is_object()) return nullptr;
+  const auto it = obj.find(key);
+  return it == obj.end() ? json(nullptr) : *it;
+}
+
+// A JSON string's text; anything else as JSON text ("null", "3").
+std::string Str(const json& j) {
+  return j.is_string() ? j.get<std::string>() : j.dump();
+}
+
+json Result(const CheckRun& run, std::size_t index) {
+  const json results = Field(run.json, "results");
+  return results.is_array() && index < results.size() ? results[index] : json(nullptr);
+}
+
+json Layer(const json& result, const std::string& name) {
+  for (const json& layer : Field(result, "layers")) {
+    if (Field(layer, "layer") == name) return layer;
+  }
+  return nullptr;
+}
+
+// "layer/reason" of the verdict, e.g. "tcp/timeout" or "null/null" for a success.
+std::string VerdictOf(const json& result) {
+  const json verdict = Field(result, "verdict");
+  return Str(Field(verdict, "layer")) + "/" + Str(Field(verdict, "reason"));
+}
+
+std::string HopAddress(const json& result, int ttl) {
+  for (const json& hop : Field(result, "path")) {
+    if (Field(hop, "ttl") == ttl) return Str(Field(hop, "address"));
+  }
+  return "<no hop at ttl " + std::to_string(ttl) + ">";
+}
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+int FailedParts() {
+  const ::testing::TestResult* result =
+      ::testing::UnitTest::GetInstance()->current_test_info()->result();
+  int failed = 0;
+  for (int i = 0; i < result->total_part_count(); ++i) {
+    if (result->GetTestPartResult(i).failed()) ++failed;
+  }
+  return failed;
+}
+
+// Prints the whole reachprobe run once if any assertion failed while this guard was alive,
+// instead of repeating the JSON after every failed expectation.
+class DumpOnFailure {
+ public:
+  explicit DumpOnFailure(const CheckRun& run) : run_(run), failed_before_(FailedParts()) {}
+  ~DumpOnFailure() {
+    if (FailedParts() > failed_before_) std::cerr << "reachprobe run:" << run_ << "\n";
+  }
+  DumpOnFailure(const DumpOnFailure&) = delete;
+  DumpOnFailure& operator=(const DumpOnFailure&) = delete;
+
+ private:
+  const CheckRun& run_;
+  int failed_before_;
+};
+
+class LabTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (const std::string why = MissingPrerequisite(); !why.empty()) GTEST_SKIP() << why;
+    lab_ = std::make_unique<Lab>();
+  }
+  void TearDown() override { lab_.reset(); }
+
+  // `reachprobe check --json --timeout <timeout> <extra...> <targets...>`.
+  CheckRun CheckJson(const std::vector<std::string>& targets, const std::string& timeout = "3s",
+                     const std::vector<std::string>& extra = {},
+                     const std::vector<std::string>& prefix = {}) {
+    std::vector<std::string> args = {"--json", "--timeout", timeout};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.insert(args.end(), targets.begin(), targets.end());
+    return lab_->check(args, prefix);
+  }
+
+  // Asserts a single failed result with this verdict, offender (when given) and time bound.
+  static void ExpectFailure(const CheckRun& run, const std::string& verdict,
+                            const std::optional<std::string>& offender, double timeout_seconds) {
+    DumpOnFailure dump(run);
+    const json result = Result(run, 0);
+    ASSERT_TRUE(result.is_object()) << "no results[0] in the JSON";
+    EXPECT_EQ(run.exit_code, 1);
+    EXPECT_EQ(Field(result, "success"), json(false));
+    EXPECT_EQ(VerdictOf(result), verdict);
+    if (offender) {
+      EXPECT_EQ(Str(Field(Field(result, "verdict"), "offender")), *offender);
+    }
+    EXPECT_FALSE(Str(Field(Field(result, "verdict"), "summary")).empty());
+    EXPECT_LE(run.elapsed_seconds, timeout_seconds + 1.0);
+  }
+
+  // Asserts a single successful result (verdict layer null) within the time bound.
+  static void ExpectSuccess(const CheckRun& run, double timeout_seconds) {
+    DumpOnFailure dump(run);
+    const json result = Result(run, 0);
+    ASSERT_TRUE(result.is_object()) << "no results[0] in the JSON";
+    EXPECT_EQ(run.exit_code, 0);
+    EXPECT_EQ(Field(result, "success"), json(true));
+    EXPECT_EQ(VerdictOf(result), "null/null");
+    EXPECT_EQ(Str(Field(Layer(result, "tcp"), "status")), "ok");
+    EXPECT_LE(run.elapsed_seconds, timeout_seconds + 1.0);
+  }
+
+  void DropForwardedToTargetAtR2() {
+    lab_->nft(Node::kR2, ForwardChain("ip daddr 198.18.3.2 drop"));
+    ASSERT_EQ(lab_->netprobe("tcp 198.18.3.2 22 --timeout 0.5"), "timeout") << kLabBroken;
+    ASSERT_EQ(lab_->netprobe("tcp 198.18.3.2 22 --ttl 2"), "icmp 11/0 from 198.18.2.2")
+        << kLabBroken;
+  }
+
+  std::unique_ptr<Lab> lab_;
+};
+
+// Not a reachprobe scenario: the facts every scenario builds on, checked with netprobe.py.
+TEST_F(LabTest, LabSelfCheck) {
+  EXPECT_EQ(lab_->netprobe("tcp 198.18.3.2 22"), "connected");
+  EXPECT_EQ(lab_->netprobe("tcp 198.18.3.2 80"), "connected");
+  EXPECT_EQ(lab_->netprobe("tcp 198.18.3.2 22 --ttl 1"), "icmp 11/0 from 198.18.1.1");
+  EXPECT_EQ(lab_->netprobe("tcp 198.18.3.2 22 --ttl 2"), "icmp 11/0 from 198.18.2.2");
+  EXPECT_EQ(lab_->netprobe("dns 198.18.1.1 target.lab"), "rcode 0 answers 1");
+  EXPECT_EQ(lab_->netprobe("dns 198.18.1.1 target.lab --type AAAA"), "rcode 0 answers 0");
+  EXPECT_EQ(lab_->netprobe("dns 198.18.1.1 missing.lab"), "rcode 3 answers 0");
+  EXPECT_EQ(lab_->netprobe("dns 198.18.1.1 noaddr.lab"), "rcode 0 answers 0");
+  EXPECT_EQ(lab_->netprobe("dns 198.18.1.1 elsewhere.test"), "rcode 5 answers 0");
+  EXPECT_EQ(lab_->netprobe("sockets"), "raw ok dgram ok");
+  EXPECT_EQ(lab_->netprobe("sockets", WithoutNetRaw()), "raw EPERM dgram ok");
+  EXPECT_EQ(lab_->run(Node::kProber, "ping -c1 -W1 198.18.3.2").exit_code, 0);
+}
+
+TEST_F(LabTest, Healthy) {
+  const CheckRun run = CheckJson({"198.18.3.2:22"});
+  ExpectSuccess(run, 3.0);
+  DumpOnFailure dump(run);
+  const json result = Result(run, 0);
+  EXPECT_EQ(Str(Field(result, "target")), "198.18.3.2:22");
+  EXPECT_EQ(Str(Field(Layer(result, "icmp"), "status")), "ok");
+  EXPECT_EQ(HopAddress(result, 1), kR1);
+  EXPECT_EQ(HopAddress(result, 2), kR2);
+  EXPECT_EQ(HopAddress(result, 3), kTargetIp);
+  // Every answer in this lab takes well under a millisecond; a healthy check must not wait.
+  EXPECT_LT(run.elapsed_seconds, 1.0);
+}
+
+TEST_F(LabTest, NoListenerIsTcpRefused) {
+  ASSERT_EQ(lab_->netprobe("tcp 198.18.3.2 23"), "refused") << kLabBroken;
+  ExpectFailure(CheckJson({"198.18.3.2:23"}), "tcp/refused", std::nullopt, 3.0);
+}
+
+TEST_F(LabTest, DroppedPortIsTcpTimeout) {
+  lab_->nft(Node::kTarget, InputChain("tcp dport 22 drop"));
+  ASSERT_EQ(lab_->netprobe("tcp 198.18.3.2 22 --timeout 0.5"), "timeout") << kLabBroken;
+  ExpectFailure(CheckJson({"198.18.3.2:22"}), "tcp/timeout", std::nullopt, 3.0);
+}
+
+TEST_F(LabTest, TargetAdminProhibited) {
+  lab_->nft(Node::kTarget, InputChain("tcp dport 22 reject with icmp type admin-prohibited"));
+  ASSERT_EQ(lab_->netprobe("tcp 198.18.3.2 22"), "icmp 3/13 from 198.18.3.2") << kLabBroken;
+  ExpectFailure(CheckJson({"198.18.3.2:22"}), "tcp/admin_prohibited", kTargetIp, 3.0);
+}
+
+TEST_F(LabTest, RouterAdminProhibited) {
+  lab_->nft(Node::kR2, ForwardChain("tcp dport 22 reject with icmp type admin-prohibited"));
+  ASSERT_EQ(lab_->netprobe("tcp 198.18.3.2 22"), "icmp 3/13 from 198.18.2.2") << kLabBroken;
+  ExpectFailure(CheckJson({"198.18.3.2:22"}), "tcp/admin_prohibited", kR2, 3.0);
+}
+
+TEST_F(LabTest, PortUnreachable) {
+  lab_->nft(Node::kTarget, InputChain("tcp dport 22 reject"));
+  ASSERT_EQ(lab_->netprobe("tcp 198.18.3.2 22"), "icmp 3/3 from 198.18.3.2") << kLabBroken;
+  ExpectFailure(CheckJson({"198.18.3.2:22"}), "tcp/port_unreachable", kTargetIp, 3.0);
+}
+
+TEST_F(LabTest, TcpResetIsRefused) {
+  lab_->nft(Node::kTarget, InputChain("tcp dport 22 reject with tcp reset"));
+  ASSERT_EQ(lab_->netprobe("tcp 198.18.3.2 22"), "refused") << kLabBroken;
+  ExpectFailure(CheckJson({"198.18.3.2:22"}), "tcp/refused", std::nullopt, 3.0);
+}
+
+TEST_F(LabTest, RouterDropsForwardIsLostAfterHop) {
+  DropForwardedToTargetAtR2();
+  ExpectFailure(CheckJson({"198.18.3.2:22"}), "path/lost_after_hop", kR2, 3.0);
+}
+
+TEST_F(LabTest, TargetLinkDownIsUnreachable) {
+  // r2 keeps its connected route on a carrier-less link, so it ARPs for ~3 s and then answers
+  // host unreachable (3/1). No netprobe check here: it would leave r2's entry FAILED first.
+  lab_->must(Node::kTarget, std::string("ip link set ") + kTargetLink + " down");
+  lab_->must(Node::kR2, "ip neigh flush to 198.18.3.2");
+  ExpectFailure(CheckJson({"198.18.3.2:22"}, "5s"), "path/unreachable", kR2, 5.0);
+}
+
+TEST_F(LabTest, MissingRouteIsUnreachable) {
+  lab_->must(Node::kR1, "ip route del 198.18.3.0/24");
+  ASSERT_EQ(lab_->netprobe("tcp 198.18.3.2 22"), "icmp 3/0 from 198.18.1.1") << kLabBroken;
+  ExpectFailure(CheckJson({"198.18.3.2:22"}), "path/unreachable", kR1, 3.0);
+}
+
+TEST_F(LabTest, DnsResolvesTarget) {
+  ExpectSuccess(CheckJson({"target.lab:22"}, "3s", {"--dns.server", "198.18.1.1"}), 3.0);
+}
+
+TEST_F(LabTest, DnsNxdomain) {
+  ExpectFailure(CheckJson({"missing.lab:22"}, "3s", {"--dns.server", "198.18.1.1"}), "dns/nxdomain",
+                std::nullopt, 3.0);
+}
+
+TEST_F(LabTest, DnsNoAddress) {
+  ExpectFailure(CheckJson({"noaddr.lab:22"}, "3s", {"--dns.server", "198.18.1.1"}),
+                "dns/no_address", std::nullopt, 3.0);
+}
+
+TEST_F(LabTest, DnsTimeout) {
+  ASSERT_EQ(kill(lab_->dnsmasq_pid(), SIGSTOP), 0);  // teardown sends SIGCONT before SIGKILL
+  ASSERT_EQ(lab_->netprobe("dns 198.18.1.1 target.lab --timeout 0.3"), "timeout") << kLabBroken;
+  ExpectFailure(CheckJson({"target.lab:22"}, "3s", {"--dns.server", "198.18.1.1"}), "dns/timeout",
+                std::nullopt, 3.0);
+}
+
+TEST_F(LabTest, DnsRefused) {
+  // dnsmasq has no upstream (--no-resolv), so a name outside its local zones is REFUSED.
+  ExpectFailure(CheckJson({"elsewhere.test:22"}, "3s", {"--dns.server", "198.18.1.1"}),
+                "dns/refused", std::nullopt, 3.0);
+}
+
+TEST_F(LabTest, IcmpFilteredIsWarn) {
+  lab_->nft(Node::kTarget, InputChain("icmp type echo-request drop"));
+  ASSERT_NE(lab_->run(Node::kProber, "ping -c1 -W1 198.18.3.2").exit_code, 0) << kLabBroken;
+  const CheckRun run = CheckJson({"198.18.3.2:22"});
+  ExpectSuccess(run, 3.0);
+  DumpOnFailure dump(run);
+  EXPECT_EQ(Str(Field(Layer(Result(run, 0), "icmp"), "status")), "warn");
+}
+
+TEST_F(LabTest, IcmpLossRatio) {
+  // numgen counts every echo request from the prober: 3 of each 10 consecutive ones are dropped,
+  // so 20 echoes in a row lose exactly 6, whatever the counter's phase.
+  lab_->nft(Node::kR1,
+            ForwardChain("ip saddr 198.18.1.2 icmp type echo-request numgen inc mod 10 < 3 drop"));
+  const CheckRun run = CheckJson({"198.18.3.2:22"}, "8s", {"--count", "20"});
+  ExpectSuccess(run, 8.0);
+  DumpOnFailure dump(run);
+  const json icmp = Layer(Result(run, 0), "icmp");
+  EXPECT_EQ(Str(Field(icmp, "status")), "ok");
+  ASSERT_TRUE(Field(icmp, "loss_ratio").is_number());
+  const double loss = Field(icmp, "loss_ratio").get<double>();
+  EXPECT_GE(loss, 0.1);
+  EXPECT_LE(loss, 0.5);
+}
+
+TEST_F(LabTest, IcmpSocketKind) {
+  ASSERT_EQ(lab_->netprobe("sockets", WithoutNetRaw()), "raw EPERM dgram ok")
+      << "setpriv did not drop CAP_NET_RAW";
+  const CheckRun unprivileged = CheckJson({"198.18.3.2:22"}, "3s", {}, WithoutNetRaw());
+  ExpectSuccess(unprivileged, 3.0);
+  {
+    DumpOnFailure dump(unprivileged);
+    const json icmp = Layer(Result(unprivileged, 0), "icmp");
+    EXPECT_EQ(Str(Field(icmp, "status")), "ok");
+    EXPECT_EQ(Str(Field(icmp, "socket")), "dgram");
+  }
+  const CheckRun root = CheckJson({"198.18.3.2:22"});
+  ExpectSuccess(root, 3.0);
+  DumpOnFailure dump(root);
+  const json icmp = Layer(Result(root, 0), "icmp");
+  EXPECT_EQ(Str(Field(icmp, "status")), "ok");
+  EXPECT_EQ(Str(Field(icmp, "socket")), "raw");
+}
+
+TEST_F(LabTest, IcmpNotPermittedIsSkipped) {
+  lab_->must(Node::kProber, "sysctl -qw net.ipv4.ping_group_range='1 0'");
+  ASSERT_EQ(lab_->netprobe("sockets", WithoutNetRaw()), "raw EPERM dgram EACCES") << kLabBroken;
+  const CheckRun run = CheckJson({"198.18.3.2:22"}, "3s", {}, WithoutNetRaw());
+  ExpectSuccess(run, 3.0);
+  DumpOnFailure dump(run);
+  const json result = Result(run, 0);
+  EXPECT_EQ(Str(Field(Layer(result, "icmp"), "status")), "skipped");
+  // The summary must not hide that ICMP evidence is missing.
+  const std::string summary = Lower(Str(Field(Field(result, "verdict"), "summary")));
+  EXPECT_NE(summary.find("icmp"), std::string::npos) << summary;
+  const bool says_missing = summary.find("not") != std::string::npos ||
+                            summary.find("skip") != std::string::npos ||
+                            summary.find("unavailable") != std::string::npos ||
+                            summary.find("without") != std::string::npos;
+  EXPECT_TRUE(says_missing) << summary;
+}
+
+TEST_F(LabTest, UnprivilegedPathTrace) {
+  DropForwardedToTargetAtR2();
+  ExpectFailure(CheckJson({"198.18.3.2:22"}, "3s", {}, WithoutNetRaw()), "path/lost_after_hop", kR2,
+                3.0);
+}
+
+TEST_F(LabTest, HumanReport) {
+  const CheckRun healthy = lab_->check({"--timeout", "3s", "198.18.3.2:22"});
+  {
+    DumpOnFailure dump(healthy);
+    EXPECT_EQ(healthy.exit_code, 0);
+    EXPECT_NE(healthy.stdout_text.find("verdict: ok"), std::string::npos);
+    EXPECT_LE(healthy.elapsed_seconds, 4.0);
+  }
+  lab_->nft(Node::kTarget, InputChain("tcp dport 22 drop"));
+  const CheckRun filtered = lab_->check({"--timeout", "3s", "198.18.3.2:22"});
+  DumpOnFailure dump(filtered);
+  EXPECT_EQ(filtered.exit_code, 1);
+  EXPECT_NE(filtered.stdout_text.find("verdict: tcp/timeout"), std::string::npos);
+  EXPECT_LE(filtered.elapsed_seconds, 4.0);
+}
+
+TEST_F(LabTest, SeveralTargets) {
+  const CheckRun run = CheckJson({"198.18.3.2:22", "198.18.3.2:23"});
+  {
+    DumpOnFailure dump(run);
+    EXPECT_EQ(run.exit_code, 1);
+    const json results = Field(run.json, "results");
+    ASSERT_TRUE(results.is_array() && results.size() == 2) << "want two results";
+    EXPECT_EQ(Str(Field(results[0], "target")), "198.18.3.2:22");
+    EXPECT_EQ(Field(results[0], "success"), json(true));
+    EXPECT_EQ(Str(Field(results[1], "target")), "198.18.3.2:23");
+    EXPECT_EQ(VerdictOf(results[1]), "tcp/refused");
+    EXPECT_LE(run.elapsed_seconds, 4.0);
+  }
+  const CheckRun human = lab_->check({"--timeout", "3s", "198.18.3.2:22", "198.18.3.2:23"});
+  DumpOnFailure dump(human);
+  EXPECT_EQ(human.exit_code, 1);
+  // The side-by-side table has one column per target, so both names share a header line.
+  bool header_found = false;
+  std::istringstream lines(human.stdout_text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("198.18.3.2:22") != std::string::npos &&
+        line.find("198.18.3.2:23") != std::string::npos) {
+      header_found = true;
+    }
+  }
+  EXPECT_TRUE(header_found) << "no line names both targets";
+}
+
+}  // namespace
+}  // namespace reachprobe::lab
