@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -90,6 +91,12 @@ int FailedParts() {
   return failed;
 }
 
+// REACHPROBE_LAB_VERBOSE=1 prints every reachprobe run, to see what passing tests saw too.
+bool Verbose() {
+  const char* v = std::getenv("REACHPROBE_LAB_VERBOSE");
+  return v != nullptr && *v != '\0' && *v != '0';
+}
+
 // Prints the whole reachprobe run once if any assertion failed while this guard was alive,
 // instead of repeating the JSON after every failed expectation.
 class DumpOnFailure {
@@ -114,6 +121,15 @@ class LabTest : public ::testing::Test {
   }
   void TearDown() override { lab_.reset(); }
 
+  // `reachprobe check <args...>`, printed when REACHPROBE_LAB_VERBOSE is set.
+  CheckRun Check(const std::vector<std::string>& args,
+                 const std::vector<std::string>& prefix = {}) {
+    CheckRun run = lab_->check(args, prefix);
+    if (Verbose())
+      std::cerr << "reachprobe check " << ::testing::PrintToString(args) << run << "\n";
+    return run;
+  }
+
   // `reachprobe check --json --timeout <timeout> <extra...> <targets...>`.
   CheckRun CheckJson(const std::vector<std::string>& targets, const std::string& timeout = "3s",
                      const std::vector<std::string>& extra = {},
@@ -121,7 +137,7 @@ class LabTest : public ::testing::Test {
     std::vector<std::string> args = {"--json", "--timeout", timeout};
     args.insert(args.end(), extra.begin(), extra.end());
     args.insert(args.end(), targets.begin(), targets.end());
-    return lab_->check(args, prefix);
+    return Check(args, prefix);
   }
 
   // Asserts a single failed result with this verdict, offender (when given) and time bound.
@@ -342,7 +358,7 @@ TEST_F(LabTest, UnprivilegedPathTrace) {
 }
 
 TEST_F(LabTest, HumanReport) {
-  const CheckRun healthy = lab_->check({"--timeout", "3s", "198.18.3.2:22"});
+  const CheckRun healthy = Check({"--timeout", "3s", "198.18.3.2:22"});
   {
     DumpOnFailure dump(healthy);
     EXPECT_EQ(healthy.exit_code, 0);
@@ -350,7 +366,7 @@ TEST_F(LabTest, HumanReport) {
     EXPECT_LE(healthy.elapsed_seconds, 4.0);
   }
   lab_->nft(Node::kTarget, InputChain("tcp dport 22 drop"));
-  const CheckRun filtered = lab_->check({"--timeout", "3s", "198.18.3.2:22"});
+  const CheckRun filtered = Check({"--timeout", "3s", "198.18.3.2:22"});
   DumpOnFailure dump(filtered);
   EXPECT_EQ(filtered.exit_code, 1);
   EXPECT_NE(filtered.stdout_text.find("verdict: tcp/timeout"), std::string::npos);
@@ -370,7 +386,7 @@ TEST_F(LabTest, SeveralTargets) {
     EXPECT_EQ(VerdictOf(results[1]), "tcp/refused");
     EXPECT_LE(run.elapsed_seconds, 4.0);
   }
-  const CheckRun human = lab_->check({"--timeout", "3s", "198.18.3.2:22", "198.18.3.2:23"});
+  const CheckRun human = Check({"--timeout", "3s", "198.18.3.2:22", "198.18.3.2:23"});
   DumpOnFailure dump(human);
   EXPECT_EQ(human.exit_code, 1);
   // The side-by-side table has one column per target, so both names share a header line.

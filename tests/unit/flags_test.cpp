@@ -1,1 +1,45 @@
+#include "cli/flags.hpp"
+
 #include <gtest/gtest.h>
+
+namespace reachprobe::cli {
+namespace {
+
+targets::Expected<CheckFlags> parse(std::vector<std::string> args) { return parse_check_flags(args); }
+
+TEST(CheckFlags, ParsesTheContractFlags) {
+  auto f = parse({"--json", "--timeout", "3s", "--count=5", "--no-path", "--ip-protocol", "ip4",
+                  "--dns.server", "198.18.1.1:53", "host:22", "other"});
+  ASSERT_TRUE(f) << f.error();
+  EXPECT_TRUE(f->json);
+  EXPECT_EQ(f->probe.timeout, std::chrono::seconds(3));
+  EXPECT_EQ(f->probe.count, 5);
+  EXPECT_FALSE(f->probe.trace_path);
+  EXPECT_EQ(f->probe.ip_protocol, engine::IpProtocol::ip4);
+  EXPECT_EQ(f->dns_server, "198.18.1.1:53");
+  EXPECT_EQ(f->targets, (std::vector<std::string>{"host:22", "other"}));
+}
+
+TEST(CheckFlags, BadInputIsOneLineNamingTheFlag) {
+  struct Case {
+    std::vector<std::string> args;
+    const char* message;
+  };
+  for (const auto& c : std::vector<Case>{
+           {{"--bogus", "h"}, "unknown flag --bogus"},
+           {{"--timeout", "soon", "h"}, "flag --timeout: bad duration \"soon\""},
+           {{"--timeout"}, "flag --timeout needs a value"},
+           {{"--count", "0", "h"}, "flag --count"},
+           {{"--ip-protocol", "ip5", "h"}, "must be ip4 or ip6"},
+           {{"--json"}, "at least one TARGET"},
+           {{"--ssh.user", "u", "h"}, "not supported by this build yet"},
+       }) {
+    auto f = parse(c.args);
+    ASSERT_FALSE(f) << c.message;
+    EXPECT_NE(f.error().find(c.message), std::string::npos) << f.error();
+    EXPECT_EQ(f.error().find('\n'), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace reachprobe::cli

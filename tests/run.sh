@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The full test suite, from a fresh clone: install packages, build, run unit and lab tests.
+# The lab (network namespaces, nftables, dnsmasq) needs root; without it those tests skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./docker/bootstrap-debian12.sh
+cmake --preset default
+cmake --build --preset default
+# -j1: lab tests assert timing bounds (a check ends within its timeout + 1 s) and must not
+# compete with each other for the two cores.
+ctest --preset default -j1 "$@"
