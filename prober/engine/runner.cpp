@@ -33,6 +33,19 @@ net::awaitable<LayerResult> run_planned(ProbeSession& session, Layer layer, Dead
   co_return LayerResult::skipped(layer, "not available in this build");
 }
 
+// A bare host is judged by ICMP echo. When ICMP cannot be used at all (no raw socket, no
+// ping socket), the path trace, which then probes with TCP SYNs, is the only measurement:
+// it becomes required, and runs even under --no-path rather than report an unmeasured success.
+net::awaitable<void> require_path_without_icmp(ProbeSession& session, ProbeReport& report) {
+  auto* icmp = report.find(Layer::icmp);
+  if (icmp == nullptr || icmp->status != Status::skipped || !icmp->required) co_return;
+  auto* path = report.find(Layer::path);
+  if (path != nullptr && path->status == Status::skipped && !session.plan.find(Layer::path)) {
+    *path = co_await layers::run_path_layer(session, session.deadline);
+  }
+  if (path != nullptr) path->required = true;
+}
+
 }  // namespace
 
 net::awaitable<ProbeReport> run_target(std::shared_ptr<Services> services, targets::Target target,
@@ -68,7 +81,7 @@ net::awaitable<ProbeReport> run_target(std::shared_ptr<Services> services, targe
       report.layers.push_back(std::move(skipped));
     }
   }
-  // Layers of the plan beyond this build's table stay visible as skipped.
+  if (session.address && !session.target.port) co_await require_path_without_icmp(session, report);
   report.duration = std::chrono::steady_clock::now() - started;
   classify::apply_verdict(report);
   co_return report;

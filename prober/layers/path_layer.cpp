@@ -22,24 +22,29 @@ const engine::HopStats* last_answering_hop(const PathEvidence& evidence) {
 
 }  // namespace
 
+constexpr std::uint16_t kTcpFallbackPort = 80;
+
 net::awaitable<LayerResult> run_path_layer(ProbeSession& session, Deadline deadline) {
   auto started = std::chrono::steady_clock::now();
   LayerResult result;
   result.layer = engine::Layer::path;
   const auto& address = *session.address;
-  bool by_tcp = session.target.port.has_value();
-  if (!by_tcp) {
+  std::optional<std::uint16_t> port = session.target.port;
+  std::string fallback_note;
+  if (!port) {
     auto kind = session.services.icmp.open(address.is_v6());
     if (!kind) {
-      result.status = Status::skipped;
-      result.detail = "ICMP echo trace not possible: " + kind.error();
-      co_return result;
+      // No ICMP for a bare host: trace with TCP SYNs to port 80, as mtr --tcp does; a RST or
+      // SYN-ACK from the target proves it alive without any privilege.
+      port = kTcpFallbackPort;
+      fallback_note = "ICMP not permitted, traced with TCP SYN to port 80";
     }
   }
+  bool by_tcp = port.has_value();
 
   path::TraceConfig config;
   config.target = address;
-  config.port = session.target.port;
+  config.port = port;
   config.rounds = std::max(session.options.count, 1);
   config.round_interval = session.probe_interval();
   config.probe_wait = session.probe_wait();
@@ -77,6 +82,7 @@ net::awaitable<LayerResult> run_path_layer(ProbeSession& session, Deadline deadl
       result.detail = "no hop answered";
     }
   }
+  if (!fallback_note.empty()) result.detail = fallback_note + "; " + result.detail;
   result.evidence = std::move(evidence);
   co_return result;
 }
