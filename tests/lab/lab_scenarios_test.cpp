@@ -216,7 +216,11 @@ TEST_F(LabTest, NoListenerIsTcpRefused) {
 TEST_F(LabTest, DroppedPortIsTcpTimeout) {
   lab_->nft(Node::kTarget, InputChain("tcp dport 22 drop"));
   ASSERT_EQ(lab_->netprobe("tcp 198.18.3.2 22 --timeout 0.5"), "timeout") << kLabBroken;
-  ExpectFailure(CheckJson({"198.18.3.2:22"}), "tcp/timeout", std::nullopt, 3.0);
+  const CheckRun run = CheckJson({"198.18.3.2:22"});
+  ExpectFailure(run, "tcp/timeout", std::nullopt, 3.0);
+  // The evidence that keeps this a tcp verdict rather than a path one: the host answers ICMP.
+  DumpOnFailure dump(run);
+  EXPECT_EQ(Str(Field(Layer(Result(run, 0), "icmp"), "status")), "ok");
 }
 
 TEST_F(LabTest, TargetAdminProhibited) {
