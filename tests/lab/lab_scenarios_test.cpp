@@ -361,6 +361,58 @@ TEST_F(LabTest, UnprivilegedPathTrace) {
                 3.0);
 }
 
+// A bare host is traced with TTL-limited ICMP echoes on the shared ICMP socket: on a raw socket
+// the routers' time-exceeded arrive as packets, on a ping socket only through its error queue.
+TEST_F(LabTest, BareHostEchoTraceOnRawAndPingSockets) {
+  for (bool unprivileged : {false, true}) {
+    const CheckRun run = CheckJson({"198.18.3.2"}, "3s", {},
+                                   unprivileged ? WithoutNetRaw() : std::vector<std::string>{});
+    DumpOnFailure dump(run);
+    const json result = Result(run, 0);
+    ASSERT_TRUE(result.is_object());
+    EXPECT_EQ(run.exit_code, 0);
+    EXPECT_EQ(VerdictOf(result), "null/null");
+    EXPECT_EQ(Str(Field(Layer(result, "icmp"), "socket")), unprivileged ? "dgram" : "raw");
+    EXPECT_EQ(Str(Field(Layer(result, "path"), "method")), "icmp-echo");
+    EXPECT_EQ(HopAddress(result, 1), kR1);
+    EXPECT_EQ(HopAddress(result, 2), kR2);
+    EXPECT_EQ(HopAddress(result, 3), kTargetIp);
+    EXPECT_LT(run.elapsed_seconds, 1.0);
+  }
+}
+
+TEST_F(LabTest, BareHostSilenceIsLostAfterHopOnPingSocket) {
+  DropForwardedToTargetAtR2();
+  ExpectFailure(CheckJson({"198.18.3.2"}, "3s", {}, WithoutNetRaw()), "path/lost_after_hop", kR2,
+                3.0);
+}
+
+TEST_F(LabTest, BareHostEchoProhibitedByRouterNamesTheRouter) {
+  lab_->nft(Node::kR2,
+            ForwardChain("icmp type echo-request reject with icmp type admin-prohibited"));
+  ASSERT_NE(lab_->run(Node::kProber, "ping -c1 -W1 198.18.3.2").exit_code, 0) << kLabBroken;
+  ExpectFailure(CheckJson({"198.18.3.2"}), "icmp/admin_prohibited", kR2, 3.0);
+}
+
+// Without any ICMP permission a bare host is still judged: the path trace falls back to TCP
+// SYNs to port 80 (the lab target listens there) and becomes the required layer.
+TEST_F(LabTest, BareHostWithoutIcmpPermissionIsJudgedByTcpTrace) {
+  lab_->must(Node::kProber, "sysctl -qw net.ipv4.ping_group_range='1 0'");
+  const CheckRun ok = CheckJson({"198.18.3.2"}, "3s", {}, WithoutNetRaw());
+  {
+    DumpOnFailure dump(ok);
+    const json result = Result(ok, 0);
+    ASSERT_TRUE(result.is_object());
+    EXPECT_EQ(ok.exit_code, 0);
+    EXPECT_EQ(Str(Field(Layer(result, "icmp"), "status")), "skipped");
+    EXPECT_EQ(Str(Field(Layer(result, "path"), "method")), "tcp-syn");
+    EXPECT_EQ(HopAddress(result, 3), kTargetIp);
+  }
+  DropForwardedToTargetAtR2();
+  ExpectFailure(CheckJson({"198.18.3.2"}, "3s", {}, WithoutNetRaw()), "path/lost_after_hop", kR2,
+                3.0);
+}
+
 TEST_F(LabTest, HumanReport) {
   const CheckRun healthy = Check({"--timeout", "3s", "198.18.3.2:22"});
   {
