@@ -10,7 +10,7 @@ packages=(
   libboost1.81-dev libc-ares-dev libssl-dev libssh-dev libcurl4-openssl-dev
   prometheus-cpp-dev libyaml-cpp-dev nlohmann-json3-dev libgtest-dev
   # the lab: namespaces, firewalls, a real DNS server, listeners, reference tools
-  iproute2 nftables dnsmasq-base iputils-ping fping procps python3 psmisc
+  iproute2 nftables dnsmasq-base iputils-ping fping procps python3 psmisc time util-linux
 )
 
 missing=()
