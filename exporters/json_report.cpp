@@ -69,6 +69,31 @@ struct EvidenceWriter {
     out["unreachable"] = e.unreachable ? icmp_error_json(*e.unreachable) : json(nullptr);
     out["in_flight"] = e.in_flight;
   }
+  void operator()(const engine::SshBannerEvidence& e) const {
+    out["banner"] = e.banner.empty() ? json(nullptr) : json(e.banner);
+    out["software"] = e.software.empty() ? json(nullptr) : json(e.software);
+    out["pre_banner_lines"] = e.pre_banner_lines;
+    if (e.banner.empty() && !e.first_line.empty()) out["peer_said"] = e.first_line;
+  }
+  void operator()(const engine::SshHandshakeEvidence& e) const {
+    out["kex"] = e.kex;
+    out["cipher"] = e.cipher;
+    out["hostkey_type"] = e.hostkey_type;
+    out["fingerprint_sha256"] = e.fingerprint_sha256;
+    out["hostkey_check"] = e.hostkey_check;
+  }
+  void operator()(const engine::SshAuthEvidence& e) const {
+    out["user"] = e.user;
+    out["methods"] = e.methods;
+    out["method"] = e.method.empty() ? json(nullptr) : json(e.method);
+  }
+  void operator()(const engine::SshExecEvidence& e) const {
+    out["command"] = e.command;
+    out["exit_status"] = e.exit_status ? json(*e.exit_status) : json(nullptr);
+    out["stdout_bytes"] = e.stdout_bytes;
+    out["stderr_bytes"] = e.stderr_bytes;
+    out["output_truncated"] = e.output_truncated;
+  }
   void operator()(const engine::TcpEvidence& e) const {
     out["address"] = e.address.to_string();
     out["port"] = e.port;

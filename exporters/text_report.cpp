@@ -51,6 +51,24 @@ std::string layer_facts(const LayerResult& l) {
   } else if (const auto* tcp = engine::evidence_of<engine::TcpEvidence>(l)) {
     facts = l.status == Status::ok ? "connected in " + format_seconds(secs(l.duration))
                                    : tcp->error_text + " after " + format_seconds(secs(l.duration));
+  } else if (const auto* banner = engine::evidence_of<engine::SshBannerEvidence>(l)) {
+    facts = banner->banner;
+  } else if (const auto* hs = engine::evidence_of<engine::SshHandshakeEvidence>(l)) {
+    if (!hs->fingerprint_sha256.empty()) {
+      facts = hs->kex + ", " + hs->hostkey_type + " " + hs->fingerprint_sha256 + " (" +
+              hs->hostkey_check + ")";
+    }
+  } else if (const auto* auth = engine::evidence_of<engine::SshAuthEvidence>(l)) {
+    facts = "user " + auth->user;
+    if (!auth->methods.empty()) {
+      facts += ", offered:";
+      for (const auto& m : auth->methods) facts += " " + m;
+    }
+    if (l.status == Status::ok) facts += ", in by " + auth->method;
+  } else if (const auto* exec = engine::evidence_of<engine::SshExecEvidence>(l)) {
+    facts = "\"" + exec->command + "\"";
+    if (exec->exit_status) facts += " exit " + std::to_string(*exec->exit_status);
+    facts += ", " + std::to_string(exec->stdout_bytes) + " bytes out";
   }
   if (!l.detail.empty()) facts += facts.empty() ? l.detail : "; " + l.detail;
   return facts;
@@ -77,7 +95,7 @@ std::string render_ladder(const engine::ProbeReport& r) {
   out << ", " << format_seconds(secs(r.duration)) << ")\n";
   for (const auto& l : r.layers) {
     if (l.status == Status::skipped && l.detail == "not asked for") continue;
-    out << "  " << pad(std::string(engine::to_string(l.layer)), 6) << " "
+    out << "  " << pad(std::string(engine::to_string(l.layer)), 13) << " "
         << pad(status_cell(l), 24) << " " << layer_facts(l) << "\n";
   }
   const auto* path = r.find(Layer::path);

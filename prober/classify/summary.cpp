@@ -246,10 +246,69 @@ std::string icmp_sentence(const ProbeReport& r, const engine::Verdict& v) {
   }
 }
 
+std::string ssh_sentence(const ProbeReport& r, const engine::Verdict& v) {
+  const auto* layer = r.find(*v.layer);
+  std::string took = layer ? format_seconds(secs(layer->duration)) : "";
+  std::string where = endpoint(r);
+  std::string detail = layer && !layer->detail.empty() ? " (" + layer->detail + ")" : "";
+  switch (v.reason) {
+    case Reason::timeout:
+      if (*v.layer == Layer::ssh_banner) {
+        return "TCP to " + where + " was accepted but no SSH identification line came in " + took +
+               ": sshd is overloaded (MaxStartups), hung, or a tarpit holds the port";
+      }
+      if (*v.layer == Layer::ssh_handshake) {
+        return "The SSH key exchange with " + where + " did not finish in " + took +
+               ": the server stalls after its banner (CPU starvation or a broken middlebox)";
+      }
+      if (*v.layer == Layer::ssh_auth) {
+        return "The SSH server at " + where + " never answered the authentication request in " +
+               took + detail + ": its account lookup hangs (PAM, LDAP, SSSD or a stalled "
+               "AuthorizedKeysCommand)";
+      }
+      return "The login to " + where + " worked but the command did not finish in " + took +
+             detail + ": the session hangs (hung home directory, NFS, or a D-state host)";
+    case Reason::closed:
+      return where + " accepted TCP and closed it in " + took +
+             " without an SSH identification: sshd refuses this client (tcp_wrappers, "
+             "MaxStartups) or is crashing";
+    case Reason::not_ssh:
+      return "Something other than SSH answers on " + where + detail;
+    case Reason::failed:
+      return "The SSH key exchange with " + where + " failed" + detail +
+             ": client and server share no algorithm, or the server dropped the connection";
+    case Reason::hostkey_mismatch:
+      return "The host key of " + where + " does not match known_hosts" + detail +
+             ": the host was reinstalled, or someone is in the middle";
+    case Reason::denied:
+      return "The SSH server at " + where + " refused the credentials in " + took + detail;
+    case Reason::no_method:
+      return "The SSH server at " + where + detail;
+    case Reason::exit_status:
+    case Reason::output_mismatch:
+      return "The SSH login to " + where + " worked but " +
+             (layer ? layer->detail : std::string("the command failed"));
+    case Reason::channel_refused:
+      return "The SSH server at " + where + " accepted the login but refused a session channel" +
+             detail;
+    default: return std::string(engine::to_string(*v.layer)) + " failed" + detail;
+  }
+}
+
 std::string success_sentence(const ProbeReport& r) {
   const auto* tcp = r.find(Layer::tcp);
   std::string lead;
-  if (tcp && tcp->status == Status::ok) {
+  if (const auto* exec = r.find(Layer::ssh_exec); exec && exec->status == Status::ok) {
+    lead = "SSH to " + endpoint(r) + " works end to end: command done in " +
+           format_seconds(secs(r.duration));
+  } else if (const auto* hs = r.find(Layer::ssh_handshake); hs && hs->status == Status::ok) {
+    const auto* ev = engine::evidence_of<engine::SshHandshakeEvidence>(*hs);
+    const auto* banner_layer = r.find(Layer::ssh_banner);
+    const auto* banner =
+        banner_layer ? engine::evidence_of<engine::SshBannerEvidence>(*banner_layer) : nullptr;
+    lead = endpoint(r) + " runs " + (banner ? banner->software : std::string("SSH")) +
+           " and completed the key exchange" + (ev ? " (" + ev->hostkey_type + " host key)" : "");
+  } else if (tcp && tcp->status == Status::ok) {
     lead = endpoint(r) + " accepted a TCP connection in " + format_seconds(secs(tcp->duration));
   } else {
     lead = target_address(r) + " is reachable";
@@ -283,6 +342,10 @@ std::string summarize(const ProbeReport& report, const engine::Verdict& verdict)
       case Layer::tcp: sentence = tcp_sentence(report, verdict); break;
       case Layer::path: sentence = path_sentence(report, verdict); break;
       case Layer::icmp: sentence = icmp_sentence(report, verdict); break;
+      case Layer::ssh_banner:
+      case Layer::ssh_handshake:
+      case Layer::ssh_auth:
+      case Layer::ssh_exec: sentence = ssh_sentence(report, verdict); break;
       default: sentence = std::string(engine::to_string(*verdict.layer)) + " failed"; break;
     }
   }

@@ -4,6 +4,12 @@
 #include <array>
 #include <charconv>
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <regex>
+
+#include "net/ssh_session.hpp"
 #include "targets/duration.hpp"
 
 namespace reachprobe::cli {
@@ -13,10 +19,46 @@ using Result = targets::Expected<CheckFlags>;
 
 // Flags of the contract whose layers (or the config loader) come in later work: accepted as
 // names so the error says what is missing instead of "unknown flag".
-constexpr std::array<std::string_view, 10> kNotYetSupported = {
-    "--config.file", "--module",       "--tls.ca-file",       "--tls.insecure",
-    "--ssh.user",    "--ssh.key-file", "--ssh.password-file", "--ssh.known-hosts",
-    "--ssh.command", "--ssh.expect"};
+constexpr std::array<std::string_view, 4> kNotYetSupported = {"--config.file", "--module",
+                                                              "--tls.ca-file", "--tls.insecure"};
+
+// Secrets never come from argv (visible in ps): files or these environment variables.
+constexpr const char* kPasswordEnv = "REACHPROBE_SSH_PASSWORD";
+constexpr const char* kPassphraseEnv = "REACHPROBE_SSH_KEY_PASSPHRASE";
+
+bool readable(const std::string& path) { return access(path.c_str(), R_OK) == 0; }
+
+// Checks what can be checked before probing, so a typo is a usage error, not a failed probe.
+std::optional<std::string> validate_ssh(targets::SshSpec& ssh) {
+  if (!ssh.password) {
+    if (const char* env = std::getenv(kPasswordEnv); env != nullptr && *env != '\0') {
+      ssh.password = targets::Secret(env);
+    }
+  }
+  if (!ssh.key_passphrase) {
+    if (const char* env = std::getenv(kPassphraseEnv); env != nullptr && *env != '\0') {
+      ssh.key_passphrase = targets::Secret(env);
+    }
+  }
+  if (ssh.known_hosts && !readable(*ssh.known_hosts)) {
+    return "flag --ssh.known-hosts: cannot read " + *ssh.known_hosts;
+  }
+  if (ssh.key_file) {
+    const char* passphrase = ssh.key_passphrase ? ssh.key_passphrase->reveal().c_str() : nullptr;
+    if (auto error = net_io::check_private_key(*ssh.key_file, passphrase)) {
+      return "flag --ssh.key-file: " + *error;
+    }
+  }
+  if (ssh.expect) {
+    try {
+      std::regex check(*ssh.expect, std::regex::ECMAScript | std::regex::multiline);
+    } catch (const std::regex_error& e) {
+      return "flag --ssh.expect: invalid regular expression \"" + *ssh.expect + "\"";
+    }
+  }
+  if (ssh.command && ssh.command->empty()) return "flag --ssh.command: empty command";
+  return std::nullopt;
+}
 
 bool takes_no_value(std::string_view name) {
   return name == "--json" || name == "--no-path" || name == "--tls.insecure";
@@ -80,11 +122,29 @@ targets::Expected<CheckFlags> parse_check_flags(std::span<const std::string> arg
     } else if (name == "--dns.server") {
       if (value->empty()) return Result::failure("flag --dns.server: empty value");
       flags.dns_server = *value;
+    } else if (name == "--ssh.user") {
+      flags.probe.ssh.user = *value;
+    } else if (name == "--ssh.key-file") {
+      flags.probe.ssh.key_file = *value;
+    } else if (name == "--ssh.password-file" || name == "--ssh.key-passphrase-file") {
+      targets::Secret secret;
+      if (auto error = targets::read_secret_file(*value, secret)) {
+        return Result::failure("flag " + name + ": " + *error);
+      }
+      (name == "--ssh.password-file" ? flags.probe.ssh.password : flags.probe.ssh.key_passphrase) =
+          std::move(secret);
+    } else if (name == "--ssh.known-hosts") {
+      flags.probe.ssh.known_hosts = *value;
+    } else if (name == "--ssh.command") {
+      flags.probe.ssh.command = *value;
+    } else if (name == "--ssh.expect") {
+      flags.probe.ssh.expect = *value;
     } else {
       return Result::failure("unknown flag " + name + " (see reachprobe check --help)");
     }
   }
   if (flags.targets.empty()) return Result::failure("check needs at least one TARGET");
+  if (auto error = validate_ssh(flags.probe.ssh)) return Result::failure(*error);
   return flags;
 }
 

@@ -58,6 +58,37 @@ struct TcpEvidence {
   std::string error_text;
 };
 
-using Evidence = std::variant<std::monostate, DnsEvidence, IcmpEvidence, PathEvidence, TcpEvidence>;
+struct SshBannerEvidence {
+  std::string banner;    // the server's identification line, e.g. "SSH-2.0-OpenSSH_9.2p1 Debian-2"
+  std::string software;  // "OpenSSH_9.2p1"
+  std::vector<std::string> pre_banner_lines;  // lines sent before the identification (RFC 4253)
+  std::string first_line;                     // what a non-SSH peer said first (not_ssh)
+};
+
+struct SshHandshakeEvidence {
+  std::string kex;
+  std::string cipher;
+  std::string hostkey_type;
+  std::string fingerprint_sha256;  // "SHA256:..."
+  std::string hostkey_check;       // "verified", "mismatch", "not_in_known_hosts", "not_checked"
+};
+
+struct SshAuthEvidence {
+  std::string user;
+  std::vector<std::string> methods;  // offered by the server
+  std::string method;                // the one that succeeded or was refused last
+};
+
+struct SshExecEvidence {
+  std::string command;
+  std::optional<int> exit_status;
+  std::size_t stdout_bytes = 0;
+  std::size_t stderr_bytes = 0;
+  bool output_truncated = false;
+};
+
+using Evidence = std::variant<std::monostate, DnsEvidence, IcmpEvidence, PathEvidence, TcpEvidence,
+                              SshBannerEvidence, SshHandshakeEvidence, SshAuthEvidence,
+                              SshExecEvidence>;
 
 }  // namespace reachprobe::engine

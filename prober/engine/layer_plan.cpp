@@ -2,7 +2,8 @@
 
 namespace reachprobe::engine {
 
-targets::Expected<LayerPlan> plan_for(const targets::Target& target, bool trace_path) {
+targets::Expected<LayerPlan> plan_for(const targets::Target& target, bool trace_path,
+                                      bool ssh_credentials) {
   using targets::Scheme;
   LayerPlan plan;
   switch (target.scheme) {
@@ -20,6 +21,18 @@ targets::Expected<LayerPlan> plan_for(const targets::Target& target, bool trace_
       plan.layers.push_back({Layer::tcp, true});
       return plan;
     case Scheme::ssh:
+      // Without credentials: banner and handshake only, so monitoring needs no account.
+      plan.module = "ssh";
+      plan.layers = {{Layer::dns, true}, {Layer::icmp, false}};
+      if (trace_path) plan.layers.push_back({Layer::path, false});
+      plan.layers.push_back({Layer::tcp, true});
+      plan.layers.push_back({Layer::ssh_banner, true});
+      plan.layers.push_back({Layer::ssh_handshake, true});
+      if (ssh_credentials) {
+        plan.layers.push_back({Layer::ssh_auth, true});
+        plan.layers.push_back({Layer::ssh_exec, true});
+      }
+      return plan;
     case Scheme::http:
     case Scheme::https:
     case Scheme::grpc:
@@ -29,7 +42,7 @@ targets::Expected<LayerPlan> plan_for(const targets::Target& target, bool trace_
   return targets::Expected<LayerPlan>::failure(
       "target \"" + target.text + "\": " + targets::to_string(target.scheme) +
       ":// targets need layers this build does not have yet (supported: host, host:port, "
-      "tcp://host:port)");
+      "tcp://host:port, ssh://[user@]host[:port])");
 }
 
 }  // namespace reachprobe::engine

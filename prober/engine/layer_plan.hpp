@@ -24,9 +24,17 @@ struct LayerPlan {
     }
     return nullptr;
   }
+  // True when a planned layer above `layer` runs on the same connection.
+  bool continues_above(Layer layer) const {
+    for (const auto& p : layers) {
+      if (p.layer > layer) return true;
+    }
+    return false;
+  }
 };
 
 // Fails with a one-line reason for target forms whose layers this build does not have.
-targets::Expected<LayerPlan> plan_for(const targets::Target& target, bool trace_path);
+targets::Expected<LayerPlan> plan_for(const targets::Target& target, bool trace_path,
+                                      bool ssh_credentials = false);
 
 }  // namespace reachprobe::engine

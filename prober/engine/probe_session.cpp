@@ -1,5 +1,8 @@
 #include "engine/probe_session.hpp"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 namespace reachprobe::engine {
@@ -14,6 +17,20 @@ std::chrono::nanoseconds ProbeSession::probe_interval() const {
 std::chrono::nanoseconds ProbeSession::probe_wait() const {
   using namespace std::chrono_literals;
   return std::clamp<std::chrono::nanoseconds>(options.timeout / 4, 500ms, 2s);
+}
+
+}  // namespace reachprobe::engine
+
+namespace reachprobe::engine {
+
+// As ssh(1): the target's user@, else --ssh.user, else the local user name.
+std::string ProbeSession::ssh_user() const {
+  if (target.user) return *target.user;
+  if (options.ssh.user) return *options.ssh.user;
+  if (const passwd* pw = getpwuid(getuid()); pw != nullptr && pw->pw_name != nullptr) {
+    return pw->pw_name;
+  }
+  return "root";
 }
 
 }  // namespace reachprobe::engine

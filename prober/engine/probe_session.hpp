@@ -9,6 +9,8 @@
 #include "engine/layer_plan.hpp"
 #include "net/cares_resolver.hpp"
 #include "net/icmp_service.hpp"
+#include "net/ssh_session.hpp"
+#include "targets/ssh_spec.hpp"
 #include "targets/target.hpp"
 
 namespace reachprobe::engine {
@@ -21,6 +23,7 @@ struct ProbeOptions {
   int count = 3;  // ICMP echoes, and path probes per hop
   bool trace_path = true;
   IpProtocol ip_protocol = IpProtocol::any;  // any: prefer IPv6, fall back to IPv4 (blackbox)
+  targets::SshSpec ssh;
 };
 
 // Process-wide machinery shared by every probe; it outlives every probe coroutine.
@@ -46,6 +49,10 @@ struct ProbeSession {
   LayerPlan plan;
   Deadline deadline;
   std::optional<net::ip::address> address;  // set by the dns layer
+  // The tcp layer's connection, kept when a layer above it (ssh, tls) continues on it.
+  std::optional<net::ip::tcp::socket> connection;
+  std::unique_ptr<net_io::SshSession> ssh;  // from ssh_banner on; freed with the session
+  std::string ssh_user() const;
 
   // Pacing shared by the icmp and path layers: echoes fit in half the budget, at most 100 ms
   // apart, so a healthy check ends in a few hundred milliseconds.

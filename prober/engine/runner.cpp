@@ -18,7 +18,16 @@ constexpr LayerEntry kLayerTable[] = {
     {Layer::icmp, &layers::run_icmp_layer},
     {Layer::path, &layers::run_path_layer},
     {Layer::tcp, &layers::run_tcp_layer},
+    {Layer::ssh_banner, &layers::run_ssh_banner_layer},
+    {Layer::ssh_handshake, &layers::run_ssh_handshake_layer},
+    {Layer::ssh_auth, &layers::run_ssh_auth_layer},
+    {Layer::ssh_exec, &layers::run_ssh_exec_layer},
 };
+
+// The layers that ride on the transport connection, in path order after tcp.
+constexpr Layer kTransportChain[] = {Layer::tcp,      Layer::tls,           Layer::ssh_banner,
+                                     Layer::ssh_handshake, Layer::ssh_auth, Layer::ssh_exec,
+                                     Layer::http,     Layer::grpc};
 
 // Runs `layer` if the plan has it, else reports it skipped; stamps `required` from the plan.
 net::awaitable<LayerResult> run_planned(ProbeSession& session, Layer layer, Deadline deadline) {
@@ -31,6 +40,30 @@ net::awaitable<LayerResult> run_planned(ProbeSession& session, Layer layer, Dead
     co_return result;
   }
   co_return LayerResult::skipped(layer, "not available in this build");
+}
+
+// tcp and everything above it, one after the other on one connection: a layer runs only when
+// the one below it worked; the rest of the plan is reported skipped, naming the failed layer.
+net::awaitable<std::vector<LayerResult>> run_transport(ProbeSession& session, Deadline deadline) {
+  std::vector<LayerResult> results;
+  std::optional<Layer> failed;
+  for (Layer layer : kTransportChain) {
+    const PlannedLayer* planned = session.plan.find(layer);
+    if (planned == nullptr) {
+      if (layer == Layer::tcp) results.push_back(LayerResult::skipped(layer, "not asked for"));
+      continue;
+    }
+    if (failed) {
+      auto skipped = LayerResult::skipped(layer, std::string(to_string(*failed)) + " failed");
+      skipped.required = planned->required;
+      results.push_back(std::move(skipped));
+      continue;
+    }
+    auto result = co_await run_planned(session, layer, deadline);
+    if (result.status == Status::fail) failed = layer;
+    results.push_back(std::move(result));
+  }
+  co_return results;
 }
 
 // A bare host is judged by ICMP echo. When ICMP cannot be used at all (no raw socket, no
@@ -53,7 +86,7 @@ net::awaitable<ProbeReport> run_target(std::shared_ptr<Services> services, targe
   using namespace net::experimental::awaitable_operators;
   auto started = std::chrono::steady_clock::now();
   ProbeSession session{*services, std::move(target), options, std::move(plan),
-                       Deadline::from_now(options.timeout), std::nullopt};
+                       Deadline::from_now(options.timeout), std::nullopt, std::nullopt, nullptr};
   ProbeReport report;
   report.target = session.target;
   report.module = session.plan.module;
@@ -67,17 +100,21 @@ net::awaitable<ProbeReport> run_target(std::shared_ptr<Services> services, targe
   if (session.address) {
     // ICMP and the path trace are evidence gathered alongside the transport, not before it:
     // they never delay the verdict beyond the target's deadline.
-    auto [icmp, path, tcp] = co_await (run_planned(session, Layer::icmp, session.deadline) &&
-                                       run_planned(session, Layer::path, session.deadline) &&
-                                       run_planned(session, Layer::tcp, session.deadline));
+    auto [icmp, path, transport] =
+        co_await (run_planned(session, Layer::icmp, session.deadline) &&
+                  run_planned(session, Layer::path, session.deadline) &&
+                  run_transport(session, session.deadline));
     report.layers.push_back(std::move(icmp));
     report.layers.push_back(std::move(path));
-    report.layers.push_back(std::move(tcp));
+    for (auto& layer : transport) report.layers.push_back(std::move(layer));
   } else {
-    for (Layer layer : {Layer::icmp, Layer::path, Layer::tcp}) {
-      auto skipped = LayerResult::skipped(
-          layer, session.plan.find(layer) ? "dns failed" : "not asked for");
-      if (const auto* planned = session.plan.find(layer)) skipped.required = planned->required;
+    // Nothing to probe without an address: the network layers and the plan are skipped.
+    for (Layer layer : kAllLayers) {
+      if (layer == Layer::dns) continue;
+      const auto* planned = session.plan.find(layer);
+      if (planned == nullptr && layer > Layer::tcp) continue;
+      auto skipped = LayerResult::skipped(layer, planned ? "dns failed" : "not asked for");
+      if (planned) skipped.required = planned->required;
       report.layers.push_back(std::move(skipped));
     }
   }

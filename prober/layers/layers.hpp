@@ -16,5 +16,9 @@ net::awaitable<LayerResult> run_dns_layer(ProbeSession& session, Deadline deadli
 net::awaitable<LayerResult> run_icmp_layer(ProbeSession& session, Deadline deadline);
 net::awaitable<LayerResult> run_path_layer(ProbeSession& session, Deadline deadline);
 net::awaitable<LayerResult> run_tcp_layer(ProbeSession& session, Deadline deadline);
+net::awaitable<LayerResult> run_ssh_banner_layer(ProbeSession& session, Deadline deadline);
+net::awaitable<LayerResult> run_ssh_handshake_layer(ProbeSession& session, Deadline deadline);
+net::awaitable<LayerResult> run_ssh_auth_layer(ProbeSession& session, Deadline deadline);
+net::awaitable<LayerResult> run_ssh_exec_layer(ProbeSession& session, Deadline deadline);
 
 }  // namespace reachprobe::layers

@@ -48,9 +48,13 @@ net::awaitable<LayerResult> run_tcp_layer(ProbeSession& session, Deadline deadli
   result.duration = outcome.elapsed;
   if (!outcome.error) {
     result.status = Status::ok;
-    boost::system::error_code ignored;
-    outcome.socket->shutdown(net::socket_base::shutdown_both, ignored);
-    outcome.socket->close(ignored);
+    if (session.plan.continues_above(engine::Layer::tcp)) {
+      session.connection = std::move(outcome.socket);  // the ssh/tls layers continue on it
+    } else {
+      boost::system::error_code ignored;
+      outcome.socket->shutdown(net::socket_base::shutdown_both, ignored);
+      outcome.socket->close(ignored);
+    }
   } else {
     result.status = Status::fail;
     result.reason = reason_for(outcome);

@@ -1,0 +1,141 @@
+#include <algorithm>
+#include <cctype>
+
+#include "layers/layers.hpp"
+#include "layers/ssh_common.hpp"
+
+namespace reachprobe::layers {
+namespace {
+
+using engine::Reason;
+using engine::SshBannerEvidence;
+using engine::Status;
+
+// Bytes seen on the socket before libssh consumes them. Peeks are merged on the assumption
+// that libssh reads everything it is offered, which holds for banners (well under its 4 KiB
+// read); at worst a pre-banner line is reported twice.
+class BannerWatch {
+ public:
+  void add_peek(const std::string& bytes) {
+    if (bytes.rfind(pending_, 0) != 0) consumed_ += pending_;
+    pending_ = bytes;
+  }
+  std::string seen() const { return (consumed_ + pending_).substr(0, kMaxSeen); }
+
+ private:
+  static constexpr std::size_t kMaxSeen = 4096;
+  std::string consumed_;
+  std::string pending_;
+};
+
+std::string printable(std::string line) {
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  for (auto& c : line) {
+    if (std::isprint(static_cast<unsigned char>(c)) == 0) c = '?';
+  }
+  return line.substr(0, 200);
+}
+
+enum class Verdict { waiting, banner, not_ssh };
+
+// RFC 4253 §4.2: the server may send other lines before "SSH-"; anything binary, an HTTP
+// status line, or too much text without an identification is something else answering.
+Verdict judge(const std::string& seen, SshBannerEvidence& evidence) {
+  evidence.pre_banner_lines.clear();
+  std::size_t start = 0;
+  while (true) {
+    auto newline = seen.find('\n', start);
+    std::string line = seen.substr(start, newline == std::string::npos ? std::string::npos
+                                                                         : newline - start);
+    if (evidence.first_line.empty() && !line.empty()) evidence.first_line = printable(line);
+    bool binary = std::any_of(line.begin(), line.end(), [](char c) {
+      auto u = static_cast<unsigned char>(c);
+      return u == 0 || (u < 0x20 && c != '\r' && c != '\t');
+    });
+    if (binary || line.rfind("HTTP/", 0) == 0) return Verdict::not_ssh;
+    if (newline == std::string::npos) break;
+    if (line.rfind("SSH-", 0) == 0) {
+      evidence.banner = printable(line);
+      auto rest = evidence.banner.substr(evidence.banner.find('-', 4) + 1);
+      evidence.software = rest.substr(0, rest.find(' '));
+      return Verdict::banner;
+    }
+    evidence.pre_banner_lines.push_back(printable(line));
+    start = newline + 1;
+  }
+  bool too_much = seen.size() >= 2048 || evidence.pre_banner_lines.size() > 16;
+  return too_much ? Verdict::not_ssh : Verdict::waiting;
+}
+
+}  // namespace
+
+net::awaitable<LayerResult> run_ssh_banner_layer(ProbeSession& session, Deadline deadline) {
+  auto started = std::chrono::steady_clock::now();
+  LayerResult result;
+  result.layer = engine::Layer::ssh_banner;
+  if (!session.connection) {
+    result.status = Status::skipped;
+    result.detail = "no TCP connection";
+    co_return result;
+  }
+  deadline = phase_deadline(deadline, session.options.ssh.banner_timeout);
+  session.ssh = std::make_unique<net_io::SshSession>(session.services.executor,
+                                                      std::move(*session.connection));
+  session.connection.reset();
+  auto& ssh = *session.ssh;
+  configure_ssh(session);
+
+  SshBannerEvidence evidence;
+  BannerWatch watch;
+  Verdict verdict = Verdict::waiting;
+  bool closed = false;
+  for (;;) {
+    if (auto bytes = ssh.peek(4096)) watch.add_peek(*bytes);
+    else closed = true;
+    verdict = judge(watch.seen(), evidence);
+    if (verdict != Verdict::waiting) break;
+    if (const char* banner = ssh_get_serverbanner(ssh.handle()); banner != nullptr) {
+      verdict = judge(std::string(banner) + "\n", evidence);
+      break;
+    }
+    if (closed) break;
+    // libssh sends our identification line first (RFC 4253 allows it), so a server that
+    // waits for the client, like HTTP, answers something and is caught as not_ssh.
+    if (ssh.step_connect() == SSH_ERROR) {
+      if (auto bytes = ssh.peek(4096)) watch.add_peek(*bytes);
+      if (const char* banner = ssh_get_serverbanner(ssh.handle()); banner != nullptr) {
+        verdict = judge(std::string(banner) + "\n", evidence);
+      } else {
+        verdict = judge(watch.seen(), evidence);
+      }
+      closed = verdict == Verdict::waiting;
+      break;
+    }
+    if (!co_await ssh.wait(deadline)) break;
+  }
+  result.duration = std::chrono::steady_clock::now() - started;
+  switch (verdict) {
+    case Verdict::banner: result.status = Status::ok; break;
+    case Verdict::not_ssh:
+      result.status = Status::fail;
+      result.reason = Reason::not_ssh;
+      result.detail = "the peer said \"" + evidence.first_line + "\"";
+      break;
+    case Verdict::waiting:
+      result.status = Status::fail;
+      if (!evidence.first_line.empty()) {
+        result.reason = Reason::not_ssh;
+        result.detail = "the peer said \"" + evidence.first_line + "\" and no SSH identification";
+      } else if (closed) {
+        result.reason = Reason::closed;
+        result.detail = "the server closed the connection before sending an identification line";
+      } else {
+        result.reason = Reason::timeout;
+      }
+      break;
+  }
+  result.evidence = std::move(evidence);
+  co_return result;
+}
+
+}  // namespace reachprobe::layers
