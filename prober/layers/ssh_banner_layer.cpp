@@ -3,6 +3,7 @@
 
 #include "layers/layers.hpp"
 #include "layers/ssh_common.hpp"
+#include "net/ssh_banner.hpp"
 
 namespace reachprobe::layers {
 namespace {
@@ -28,45 +29,6 @@ class BannerWatch {
   std::string pending_;
 };
 
-std::string printable(std::string line) {
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  for (auto& c : line) {
-    if (std::isprint(static_cast<unsigned char>(c)) == 0) c = '?';
-  }
-  return line.substr(0, 200);
-}
-
-enum class Verdict { waiting, banner, not_ssh };
-
-// RFC 4253 §4.2: the server may send other lines before "SSH-"; anything binary, an HTTP
-// status line, or too much text without an identification is something else answering.
-Verdict judge(const std::string& seen, SshBannerEvidence& evidence) {
-  evidence.pre_banner_lines.clear();
-  std::size_t start = 0;
-  while (true) {
-    auto newline = seen.find('\n', start);
-    std::string line = seen.substr(start, newline == std::string::npos ? std::string::npos
-                                                                         : newline - start);
-    if (evidence.first_line.empty() && !line.empty()) evidence.first_line = printable(line);
-    bool binary = std::any_of(line.begin(), line.end(), [](char c) {
-      auto u = static_cast<unsigned char>(c);
-      return u == 0 || (u < 0x20 && c != '\r' && c != '\t');
-    });
-    if (binary || line.rfind("HTTP/", 0) == 0) return Verdict::not_ssh;
-    if (newline == std::string::npos) break;
-    if (line.rfind("SSH-", 0) == 0) {
-      evidence.banner = printable(line);
-      auto rest = evidence.banner.substr(evidence.banner.find('-', 4) + 1);
-      evidence.software = rest.substr(0, rest.find(' '));
-      return Verdict::banner;
-    }
-    evidence.pre_banner_lines.push_back(printable(line));
-    start = newline + 1;
-  }
-  bool too_much = seen.size() >= 2048 || evidence.pre_banner_lines.size() > 16;
-  return too_much ? Verdict::not_ssh : Verdict::waiting;
-}
-
 }  // namespace
 
 net::awaitable<LayerResult> run_ssh_banner_layer(ProbeSession& session, Deadline deadline) {
@@ -87,15 +49,17 @@ net::awaitable<LayerResult> run_ssh_banner_layer(ProbeSession& session, Deadline
 
   SshBannerEvidence evidence;
   BannerWatch watch;
-  Verdict verdict = Verdict::waiting;
+  using net_io::BannerVerdict;
+  using net_io::judge_banner;
+  BannerVerdict verdict = BannerVerdict::waiting;
   bool closed = false;
   for (;;) {
     if (auto bytes = ssh.peek(4096)) watch.add_peek(*bytes);
     else closed = true;
-    verdict = judge(watch.seen(), evidence);
-    if (verdict != Verdict::waiting) break;
+    verdict = judge_banner(watch.seen(), evidence);
+    if (verdict != BannerVerdict::waiting) break;
     if (const char* banner = ssh_get_serverbanner(ssh.handle()); banner != nullptr) {
-      verdict = judge(std::string(banner) + "\n", evidence);
+      verdict = judge_banner(std::string(banner) + "\n", evidence);
       break;
     }
     if (closed) break;
@@ -104,24 +68,24 @@ net::awaitable<LayerResult> run_ssh_banner_layer(ProbeSession& session, Deadline
     if (ssh.step_connect() == SSH_ERROR) {
       if (auto bytes = ssh.peek(4096)) watch.add_peek(*bytes);
       if (const char* banner = ssh_get_serverbanner(ssh.handle()); banner != nullptr) {
-        verdict = judge(std::string(banner) + "\n", evidence);
+        verdict = judge_banner(std::string(banner) + "\n", evidence);
       } else {
-        verdict = judge(watch.seen(), evidence);
+        verdict = judge_banner(watch.seen(), evidence);
       }
-      closed = verdict == Verdict::waiting;
+      closed = verdict == BannerVerdict::waiting;
       break;
     }
     if (!co_await ssh.wait(deadline)) break;
   }
   result.duration = std::chrono::steady_clock::now() - started;
   switch (verdict) {
-    case Verdict::banner: result.status = Status::ok; break;
-    case Verdict::not_ssh:
+    case BannerVerdict::banner: result.status = Status::ok; break;
+    case BannerVerdict::not_ssh:
       result.status = Status::fail;
       result.reason = Reason::not_ssh;
       result.detail = "the peer said \"" + evidence.first_line + "\"";
       break;
-    case Verdict::waiting:
+    case BannerVerdict::waiting:
       result.status = Status::fail;
       if (!evidence.first_line.empty()) {
         result.reason = Reason::not_ssh;

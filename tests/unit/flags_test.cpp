@@ -32,7 +32,10 @@ TEST(CheckFlags, BadInputIsOneLineNamingTheFlag) {
            {{"--count", "0", "h"}, "flag --count"},
            {{"--ip-protocol", "ip5", "h"}, "must be ip4 or ip6"},
            {{"--json"}, "at least one TARGET"},
-           {{"--ssh.user", "u", "h"}, "not supported by this build yet"},
+           {{"--tls.insecure", "h"}, "not supported by this build yet"},
+           {{"--ssh.expect", "(", "h"}, "invalid regular expression"},
+           {{"--ssh.key-file", "/nonexistent", "h"}, "cannot load private key /nonexistent"},
+           {{"--ssh.password-file", "/nonexistent", "h"}, "cannot read /nonexistent"},
        }) {
     auto f = parse(c.args);
     ASSERT_FALSE(f) << c.message;
