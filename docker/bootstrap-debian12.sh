@@ -11,6 +11,8 @@ packages=(
   prometheus-cpp-dev libyaml-cpp-dev nlohmann-json3-dev libgtest-dev
   # the lab: namespaces, firewalls, a real DNS server, listeners, reference tools
   iproute2 nftables dnsmasq-base iputils-ping fping procps python3 psmisc time util-linux
+  # the SSH lab: a real sshd in the target namespace, keys, password hashes
+  openssh-server openssh-client openssl
 )
 
 missing=()
@@ -30,6 +32,15 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
+# openssh-server's postinst would start the machine's own sshd; the lab only runs private ones.
+# A policy-rc.d that exits 101 makes invoke-rc.d (and deb-systemd-invoke) refuse every start.
+# An existing one (Docker images ship one) is left as it is.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod 0755 "$policy"
+  trap '$SUDO rm -f "$policy"' EXIT
+fi
 # libboost1.81-dev conflicts with libboost-dev (1.74 headers); apt removes the older one.
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 echo "bootstrap: done"

@@ -17,6 +17,9 @@ json address_or_null(const std::optional<net::ip::address>& a) {
   return a ? json(a->to_string()) : json(nullptr);
 }
 
+// Facts that were never learned are null, not "".
+json text_or_null(const std::string& text) { return text.empty() ? json(nullptr) : json(text); }
+
 void put_rtts(json& out, const engine::RttStats& s) {
   out["sent"] = s.sent;
   out["received"] = s.received;
@@ -76,10 +79,10 @@ struct EvidenceWriter {
     if (e.banner.empty() && !e.first_line.empty()) out["peer_said"] = e.first_line;
   }
   void operator()(const engine::SshHandshakeEvidence& e) const {
-    out["kex"] = e.kex;
-    out["cipher"] = e.cipher;
-    out["hostkey_type"] = e.hostkey_type;
-    out["fingerprint_sha256"] = e.fingerprint_sha256;
+    out["kex"] = text_or_null(e.kex);
+    out["cipher"] = text_or_null(e.cipher);
+    out["hostkey_type"] = text_or_null(e.hostkey_type);
+    out["fingerprint_sha256"] = text_or_null(e.fingerprint_sha256);
     out["hostkey_check"] = e.hostkey_check;
   }
   void operator()(const engine::SshAuthEvidence& e) const {

@@ -267,7 +267,7 @@ std::string ssh_sentence(const ProbeReport& r, const engine::Verdict& v) {
                "AuthorizedKeysCommand)";
       }
       return "The login to " + where + " worked but the command did not finish in " + took +
-             detail + ": the session hangs (hung home directory, NFS, or a D-state host)";
+             ": the session hangs (hung home directory, NFS, or a D-state host)";
     case Reason::closed:
       return where + " accepted TCP and closed it in " + took +
              " without an SSH identification: sshd refuses this client (tcp_wrappers, "

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cctype>
 #include <csignal>
-#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -16,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "lab_test_util.hpp"
 #include "netns_fixture.hpp"
 
 namespace reachprobe::lab {
@@ -38,36 +38,6 @@ std::string ForwardChain(const std::string& rule) {
   return "chain forward { type filter hook forward priority 0; policy accept; " + rule + "; }";
 }
 
-// obj[key], or null when obj is not an object or lacks the key (never throws, never asserts).
-json Field(const json& obj, const char* key) {
-  if (!obj.is_object()) return nullptr;
-  const auto it = obj.find(key);
-  return it == obj.end() ? json(nullptr) : *it;
-}
-
-// A JSON string's text; anything else as JSON text ("null", "3").
-std::string Str(const json& j) {
-  return j.is_string() ? j.get<std::string>() : j.dump();
-}
-
-json Result(const CheckRun& run, std::size_t index) {
-  const json results = Field(run.json, "results");
-  return results.is_array() && index < results.size() ? results[index] : json(nullptr);
-}
-
-json Layer(const json& result, const std::string& name) {
-  for (const json& layer : Field(result, "layers")) {
-    if (Field(layer, "layer") == name) return layer;
-  }
-  return nullptr;
-}
-
-// "layer/reason" of the verdict, e.g. "tcp/timeout" or "null/null" for a success.
-std::string VerdictOf(const json& result) {
-  const json verdict = Field(result, "verdict");
-  return Str(Field(verdict, "layer")) + "/" + Str(Field(verdict, "reason"));
-}
-
 std::string HopAddress(const json& result, int ttl) {
   for (const json& hop : Field(result, "path")) {
     if (Field(hop, "ttl") == ttl) return Str(Field(hop, "address"));
@@ -80,38 +50,6 @@ std::string Lower(std::string s) {
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
 }
-
-int FailedParts() {
-  const ::testing::TestResult* result =
-      ::testing::UnitTest::GetInstance()->current_test_info()->result();
-  int failed = 0;
-  for (int i = 0; i < result->total_part_count(); ++i) {
-    if (result->GetTestPartResult(i).failed()) ++failed;
-  }
-  return failed;
-}
-
-// REACHPROBE_LAB_VERBOSE=1 prints every reachprobe run, to see what passing tests saw too.
-bool Verbose() {
-  const char* v = std::getenv("REACHPROBE_LAB_VERBOSE");
-  return v != nullptr && *v != '\0' && *v != '0';
-}
-
-// Prints the whole reachprobe run once if any assertion failed while this guard was alive,
-// instead of repeating the JSON after every failed expectation.
-class DumpOnFailure {
- public:
-  explicit DumpOnFailure(const CheckRun& run) : run_(run), failed_before_(FailedParts()) {}
-  ~DumpOnFailure() {
-    if (FailedParts() > failed_before_) std::cerr << "reachprobe run:" << run_ << "\n";
-  }
-  DumpOnFailure(const DumpOnFailure&) = delete;
-  DumpOnFailure& operator=(const DumpOnFailure&) = delete;
-
- private:
-  const CheckRun& run_;
-  int failed_before_;
-};
 
 class LabTest : public ::testing::Test {
  protected:

@@ -136,6 +136,18 @@ std::string ReadFileTail(const std::string& path, std::size_t max_bytes = 2000) 
   return text.size() > max_bytes ? text.substr(text.size() - max_bytes) : text;
 }
 
+// Processes that left the spawned process groups (sshd's connection children call setsid(), and
+// a ForceCommand `sleep 60` outlives its client) would keep running and pin the namespace.
+void KillEverythingIn(const std::string& netns) {
+  const CmdResult r = RunArgv({"ip", "netns", "pids", netns}, std::chrono::seconds(10));
+  std::istringstream pids(r.stdout_text);
+  for (long pid = 0; pids >> pid;) {
+    if (pid <= 1) continue;
+    kill(static_cast<pid_t>(pid), SIGCONT);
+    kill(static_cast<pid_t>(pid), SIGKILL);
+  }
+}
+
 }  // namespace
 
 std::ostream& operator<<(std::ostream& os, const CheckRun& run) {
@@ -192,6 +204,10 @@ std::string MissingPrerequisite() {
   return "";
 }
 
+std::string LabToolCommand(const std::string& script) {
+  return Python3() + " " + kTools + "/" + script;
+}
+
 Lab::Lab() : prefix_("rpl" + std::to_string(getpid()) + "-") {
   try {
     Build();
@@ -207,6 +223,10 @@ Lab::~Lab() {
 
 const std::string& Lab::ns(Node node) const {
   return namespaces_.at(static_cast<std::size_t>(node));
+}
+
+std::string Lab::log_tail(const std::string& log_name, std::size_t max_bytes) const {
+  return ReadFileTail(scratch_dir_ + "/" + log_name + ".log", max_bytes);
 }
 
 CmdResult Lab::run(Node node, const std::string& cmd) {
@@ -366,6 +386,7 @@ void Lab::Teardown() noexcept {
   spawned_.clear();
   for (auto it = namespaces_.rbegin(); it != namespaces_.rend(); ++it) {
     try {
+      KillEverythingIn(*it);
       const CmdResult r = RunArgv({"ip", "netns", "del", *it}, std::chrono::seconds(10));
       if (r.exit_code != 0)
         std::cerr << "lab teardown: ip netns del " << *it << ": " << r.stderr_text;

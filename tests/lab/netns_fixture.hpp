@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstddef>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -56,17 +57,25 @@ CmdResult RunArgv(const std::vector<std::string>& argv, std::chrono::millisecond
 // Empty when the lab can run here; otherwise why not (not root, a tool missing).
 std::string MissingPrerequisite();
 
+// "<python3> <tests/lab-tools>/<script>": a lab-tools helper as the start of a command line.
+std::string LabToolCommand(const std::string& script);
+
 class Lab {
  public:
   // Builds the topology, starts dnsmasq and the listeners, and waits until all of them answer.
   // Throws std::runtime_error (after removing whatever it created) if any step fails.
   Lab();
-  // Kills every spawned process and deletes every namespace, whatever the test did.
+  // Kills every spawned process and everything else still running in the namespaces (e.g.
+  // sshd's per-connection children, which leave the process group), deletes every namespace.
   ~Lab();
   Lab(const Lab&) = delete;
   Lab& operator=(const Lab&) = delete;
 
   const std::string& ns(Node node) const;
+  // Removed at teardown; helpers (sshd_fixture) keep their files under it.
+  const std::string& scratch_dir() const { return scratch_dir_; }
+  // The last `max_bytes` of what a spawn()ed process wrote to <scratch dir>/<log_name>.log.
+  std::string log_tail(const std::string& log_name, std::size_t max_bytes = 4000) const;
 
   // Runs a shell command inside the namespace of `node`.
   CmdResult run(Node node, const std::string& cmd);
