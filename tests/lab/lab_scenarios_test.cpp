@@ -146,6 +146,24 @@ TEST_F(LabTest, Healthy) {
   EXPECT_LT(run.elapsed_seconds, 1.0);
 }
 
+// The path trace's TCP probes that reach the target are reset at once, and the tcp layer
+// closes its connection: a listener that keeps everything it accepts holds nothing afterwards.
+TEST_F(LabTest, TraceLeavesNoConnectionOnTheTarget) {
+  lab_->spawn(Node::kTarget, LabToolCommand("lab_server.py") + " 198.18.3.2 tarpit:2400",
+              "hold");
+  ASSERT_EQ(lab_->netprobe("wait --timeout 10 --tcp 198.18.3.2:2400"), "ready") << kLabBroken;
+  const CheckRun run = CheckJson({"198.18.3.2:2400"});
+  ExpectSuccess(run, 3.0);
+  // Only the tcp layer's own connection may remain, half-closed by its FIN (CLOSE-WAIT until
+  // the application closes it); each of the three path probes that connected was reset.
+  const CmdResult established =
+      lab_->run(Node::kTarget, "ss -Htn state established '( sport = :2400 )' | wc -l");
+  EXPECT_EQ(established.stdout_text, "0\n");
+  const CmdResult held =
+      lab_->run(Node::kTarget, "ss -Htn state close-wait '( sport = :2400 )' | wc -l");
+  EXPECT_EQ(held.stdout_text, "1\n") << "path probes left connections on the target";
+}
+
 TEST_F(LabTest, NoListenerIsTcpRefused) {
   ASSERT_EQ(lab_->netprobe("tcp 198.18.3.2 23"), "refused") << kLabBroken;
   ExpectFailure(CheckJson({"198.18.3.2:23"}), "tcp/refused", std::nullopt, 3.0);
