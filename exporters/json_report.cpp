@@ -8,17 +8,23 @@ namespace {
 using engine::Layer;
 using json = nlohmann::ordered_json;
 
-double secs(std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); }
+double secs(std::chrono::nanoseconds d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 // Seconds rounded to the microsecond: a report, not a trace.
-double round_us(double s) { return std::round(s * 1e6) / 1e6; }
+double round_us(double s) {
+  return std::round(s * 1e6) / 1e6;
+}
 
 json address_or_null(const std::optional<net::ip::address>& a) {
   return a ? json(a->to_string()) : json(nullptr);
 }
 
 // Facts that were never learned are null, not "".
-json text_or_null(const std::string& text) { return text.empty() ? json(nullptr) : json(text); }
+json text_or_null(const std::string& text) {
+  return text.empty() ? json(nullptr) : json(text);
+}
 
 void put_rtts(json& out, const engine::RttStats& s) {
   out["sent"] = s.sent;
@@ -38,7 +44,9 @@ void put_rtts(json& out, const engine::RttStats& s) {
 }
 
 json icmp_error_json(const engine::IcmpError& e) {
-  return {{"from", e.offender.to_string()}, {"type", e.type}, {"code", e.code},
+  return {{"from", e.offender.to_string()},
+          {"type", e.type},
+          {"code", e.code},
           {"meaning", e.describe()}};
 }
 

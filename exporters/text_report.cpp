@@ -14,7 +14,9 @@ using engine::Layer;
 using engine::LayerResult;
 using engine::Status;
 
-double secs(std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); }
+double secs(std::chrono::nanoseconds d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 std::string pad(std::string s, std::size_t width) {
   if (s.size() < width) s.append(width - s.size(), ' ');

@@ -30,14 +30,18 @@ Expected<std::chrono::nanoseconds> parse_duration(std::string_view text) {
   bool bare_number_allowed = true;
   while (i < text.size()) {
     std::size_t start = i;
-    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) != 0 || text[i] == '.')) ++i;
+    while (i < text.size() &&
+           (std::isdigit(static_cast<unsigned char>(text[i])) != 0 || text[i] == '.'))
+      ++i;
     if (i == start) return fail("expected a number (e.g. 10s, 500ms, 1.5s)");
     std::string number(text.substr(start, i - start));
     char* end = nullptr;
     double value = std::strtod(number.c_str(), &end);
     if (end != number.c_str() + number.size()) return fail("malformed number");
     std::size_t unit_start = i;
-    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) == 0 && text[i] != '.') ++i;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) == 0 &&
+           text[i] != '.')
+      ++i;
     std::string_view unit = text.substr(unit_start, i - unit_start);
     if (unit.empty() && !(bare_number_allowed && i == text.size())) return fail("missing unit");
     double scale = unit_seconds(unit);

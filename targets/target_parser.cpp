@@ -103,25 +103,29 @@ struct SchemeInfo {
 };
 
 constexpr std::array kSchemes = {
-    SchemeInfo{"tcp://", Scheme::tcp, std::nullopt},
-    SchemeInfo{"ssh://", Scheme::ssh, 22},
-    SchemeInfo{"http://", Scheme::http, 80},
-    SchemeInfo{"https://", Scheme::https, 443},
-    SchemeInfo{"grpc://", Scheme::grpc, 80},
-    SchemeInfo{"grpcs://", Scheme::grpcs, 443},
+    SchemeInfo{"tcp://", Scheme::tcp, std::nullopt}, SchemeInfo{"ssh://", Scheme::ssh, 22},
+    SchemeInfo{"http://", Scheme::http, 80},         SchemeInfo{"https://", Scheme::https, 443},
+    SchemeInfo{"grpc://", Scheme::grpc, 80},         SchemeInfo{"grpcs://", Scheme::grpcs, 443},
 };
 
 }  // namespace
 
 const char* to_string(Scheme scheme) {
   switch (scheme) {
-    case Scheme::host: return "host";
-    case Scheme::tcp: return "tcp";
-    case Scheme::ssh: return "ssh";
-    case Scheme::http: return "http";
-    case Scheme::https: return "https";
-    case Scheme::grpc: return "grpc";
-    case Scheme::grpcs: return "grpcs";
+    case Scheme::host:
+      return "host";
+    case Scheme::tcp:
+      return "tcp";
+    case Scheme::ssh:
+      return "ssh";
+    case Scheme::http:
+      return "http";
+    case Scheme::https:
+      return "https";
+    case Scheme::grpc:
+      return "grpc";
+    case Scheme::grpcs:
+      return "grpcs";
   }
   return "unknown";
 }
@@ -151,7 +155,8 @@ Expected<Target> parse_target(std::string_view text) {
   target.text = std::string(text);
   if (text.empty()) return Expected<Target>::failure("empty target");
   for (char c : text) {
-    if (std::isspace(static_cast<unsigned char>(c)) != 0 || std::iscntrl(static_cast<unsigned char>(c)) != 0) {
+    if (std::isspace(static_cast<unsigned char>(c)) != 0 ||
+        std::iscntrl(static_cast<unsigned char>(c)) != 0) {
       return Expected<Target>::failure("target \"" + std::string(text) +
                                        "\": contains whitespace or control characters");
     }
@@ -171,9 +176,9 @@ Expected<Target> parse_target(std::string_view text) {
       }
     }
     if (!known) {
-      return Expected<Target>::failure(
-          "target \"" + std::string(text) + "\": unknown scheme \"" +
-          std::string(text.substr(0, scheme_sep)) + "\" (use tcp, ssh, http, https, grpc, grpcs)");
+      return Expected<Target>::failure("target \"" + std::string(text) + "\": unknown scheme \"" +
+                                       std::string(text.substr(0, scheme_sep)) +
+                                       "\" (use tcp, ssh, http, https, grpc, grpcs)");
     }
   }
   // Everything after the authority: an http path or a gRPC service name.
@@ -190,7 +195,9 @@ Expected<Target> parse_target(std::string_view text) {
   if (target.scheme == Scheme::ssh) {
     auto at = rest.rfind('@');
     if (at != std::string_view::npos) {
-      if (at == 0) return Expected<Target>::failure("target \"" + std::string(text) + "\": empty user before '@'");
+      if (at == 0)
+        return Expected<Target>::failure("target \"" + std::string(text) +
+                                         "\": empty user before '@'");
       target.user = std::string(rest.substr(0, at));
       rest = rest.substr(at + 1);
     }

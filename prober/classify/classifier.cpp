@@ -150,11 +150,14 @@ Verdict classify(const ProbeReport& report) {
   if (failing->layer != Layer::tcp && failing->layer != Layer::icmp) return verdict;
 
   switch (failing->reason) {
-    case Reason::timeout: return refine_silence(report, verdict);
+    case Reason::timeout:
+      return refine_silence(report, verdict);
     case Reason::host_unreachable:
     case Reason::net_unreachable:
-    case Reason::unreachable: return refine_unreachable(report, *failing, verdict);
-    default: return verdict;  // refused, port_unreachable, admin_prohibited: keep the sender
+    case Reason::unreachable:
+      return refine_unreachable(report, *failing, verdict);
+    default:
+      return verdict;  // refused, port_unreachable, admin_prohibited: keep the sender
   }
 }
 

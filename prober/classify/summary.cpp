@@ -14,7 +14,9 @@ using engine::ProbeReport;
 using engine::Reason;
 using engine::Status;
 
-double secs(std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); }
+double secs(std::chrono::nanoseconds d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 const IcmpEvidence* icmp_of(const ProbeReport& r) {
   const auto* l = r.find(Layer::icmp);
@@ -41,7 +43,8 @@ std::string who(const ProbeReport& r, const net::ip::address& addr) {
   std::string text = "router " + addr.to_string();
   if (const auto* path = path_of(r)) {
     for (const auto& hop : path->hops) {
-      if (hop.address && *hop.address == addr) return text + " (hop " + std::to_string(hop.ttl) + ")";
+      if (hop.address && *hop.address == addr)
+        return text + " (hop " + std::to_string(hop.ttl) + ")";
     }
   }
   return text;
@@ -63,7 +66,8 @@ std::string icmp_clause(const ProbeReport& r) {
            std::to_string(ev->stats.received) + "/" + std::to_string(ev->stats.sent) + ")";
   }
   if (!ev->errors.empty()) {
-    return "ICMP echo drew " + ev->errors.front().describe() + " from " + who(r, ev->errors.front().offender);
+    return "ICMP echo drew " + ev->errors.front().describe() + " from " +
+           who(r, ev->errors.front().offender);
   }
   return "ICMP echo got no answer (0/" + std::to_string(ev->stats.sent) + ")";
 }
@@ -92,38 +96,46 @@ std::string join_clauses(std::initializer_list<std::string> parts) {
 
 std::string rcode_name(int rcode) {
   switch (rcode) {
-    case 0: return "NOERROR";
-    case 2: return "SERVFAIL";
-    case 3: return "NXDOMAIN";
-    case 5: return "REFUSED";
-    default: return "rcode " + std::to_string(rcode);
+    case 0:
+      return "NOERROR";
+    case 2:
+      return "SERVFAIL";
+    case 3:
+      return "NXDOMAIN";
+    case 5:
+      return "REFUSED";
+    default:
+      return "rcode " + std::to_string(rcode);
   }
 }
 
 std::string dns_sentence(const ProbeReport& r, Reason reason) {
   const auto* layer = r.find(Layer::dns);
   const auto* ev = layer ? engine::evidence_of<engine::DnsEvidence>(*layer) : nullptr;
-  std::string server = ev && !ev->server.empty() ? "The DNS server " + ev->server : "The DNS resolver";
+  std::string server =
+      ev && !ev->server.empty() ? "The DNS server " + ev->server : "The DNS resolver";
   std::string name = r.target.host;
   std::string types = ev ? ev->query_types : "A";
   std::string took = layer ? format_seconds(secs(layer->duration)) : "";
   switch (reason) {
     case Reason::nxdomain:
-      return server + " answered NXDOMAIN for " + name + " in " + took + ": the name does not exist";
+      return server + " answered NXDOMAIN for " + name + " in " + took +
+             ": the name does not exist";
     case Reason::no_address:
       return server + " answered " + name + " (" + types + ") in " + took +
              " with no address record: the name exists but has no address for this IP protocol";
     case Reason::servfail:
-      return server + " answered " + (ev && ev->rcode >= 0 ? rcode_name(ev->rcode) : "with a failure") +
-             " for " + name + " in " + took +
-             (layer && !layer->detail.empty() ? " (" + layer->detail + ")" : "") +
+      return server + " answered " +
+             (ev && ev->rcode >= 0 ? rcode_name(ev->rcode) : "with a failure") + " for " + name +
+             " in " + took + (layer && !layer->detail.empty() ? " (" + layer->detail + ")" : "") +
              ": it could not resolve the name (upstream or zone problem)";
     case Reason::refused:
       return server + " answered REFUSED for " + name + " in " + took +
              ": it does not serve this name to this client";
     case Reason::timeout:
       return server + " did not answer the " + types + " query for " + name + " within " + took;
-    default: return server + " failed for " + name;
+    default:
+      return server + " failed for " + name;
   }
 }
 
@@ -149,7 +161,9 @@ std::string tcp_sentence(const ProbeReport& r, const engine::Verdict& v) {
     case Reason::host_unreachable:
     case Reason::net_unreachable: {
       const auto* ev = tcp ? engine::evidence_of<engine::TcpEvidence>(*tcp) : nullptr;
-      std::string what = ev && ev->icmp ? "ICMP " + ev->icmp->describe() : ev ? ev->error_text : "an error";
+      std::string what = ev && ev->icmp ? "ICMP " + ev->icmp->describe()
+                         : ev           ? ev->error_text
+                                        : "an error";
       bool from_target = v.offender && r.address && *v.offender == *r.address;
       std::string meaning = from_target
                                 ? "a firewall on the target rejects port " + port
@@ -158,7 +172,8 @@ std::string tcp_sentence(const ProbeReport& r, const engine::Verdict& v) {
       return capitalized(sender) + " answered the TCP SYN to " + endpoint(r) + " with " + what +
              " in " + took + ": " + meaning;
     }
-    default: return "TCP to " + endpoint(r) + " failed";
+    default:
+      return "TCP to " + endpoint(r) + " failed";
   }
 }
 
@@ -201,7 +216,8 @@ std::string path_sentence(const ProbeReport& r, const engine::Verdict& v) {
     case Reason::lost_after_hop: {
       std::string probes;
       if (tcp && tcp->status != Status::skipped) {
-        probes = "TCP SYNs to " + endpoint(r) + " got no answer in " + format_seconds(secs(tcp->duration));
+        probes = "TCP SYNs to " + endpoint(r) + " got no answer in " +
+                 format_seconds(secs(tcp->duration));
       }
       std::string echo = icmp_clause(r);
       std::string sent = join_clauses({probes, echo});
@@ -222,7 +238,8 @@ std::string path_sentence(const ProbeReport& r, const engine::Verdict& v) {
              " answer: packets are lost after hop " + std::to_string(hop_ttl) + " (" +
              v.offender->to_string() + "), by a firewall there or beyond, or a dead link";
     }
-    default: return "The path to " + addr + " failed";
+    default:
+      return "The path to " + addr + " failed";
   }
 }
 
@@ -242,7 +259,8 @@ std::string icmp_sentence(const ProbeReport& r, const engine::Verdict& v) {
                ": a firewall there rejects ping";
       }
       return "ICMP echo to " + target_address(r) + " could not be sent";
-    default: return "ICMP echo to " + target_address(r) + " failed";
+    default:
+      return "ICMP echo to " + target_address(r) + " failed";
   }
 }
 
@@ -263,7 +281,8 @@ std::string ssh_sentence(const ProbeReport& r, const engine::Verdict& v) {
       }
       if (*v.layer == Layer::ssh_auth) {
         return "The SSH server at " + where + " never answered the authentication request in " +
-               took + detail + ": its account lookup hangs (PAM, LDAP, SSSD or a stalled "
+               took + detail +
+               ": its account lookup hangs (PAM, LDAP, SSSD or a stalled "
                "AuthorizedKeysCommand)";
       }
       return "The login to " + where + " worked but the command did not finish in " + took +
@@ -291,7 +310,8 @@ std::string ssh_sentence(const ProbeReport& r, const engine::Verdict& v) {
     case Reason::channel_refused:
       return "The SSH server at " + where + " accepted the login but refused a session channel" +
              detail;
-    default: return std::string(engine::to_string(*v.layer)) + " failed" + detail;
+    default:
+      return std::string(engine::to_string(*v.layer)) + " failed" + detail;
   }
 }
 
@@ -325,10 +345,14 @@ std::string success_sentence(const ProbeReport& r) {
 
 std::string format_seconds(double seconds) {
   char buf[32];
-  if (seconds < 0.001) std::snprintf(buf, sizeof buf, "%.3f ms", seconds * 1e3);
-  else if (seconds < 0.0095) std::snprintf(buf, sizeof buf, "%.2f ms", seconds * 1e3);
-  else if (seconds < 1.0) std::snprintf(buf, sizeof buf, "%.0f ms", seconds * 1e3);
-  else std::snprintf(buf, sizeof buf, "%.1f s", seconds);
+  if (seconds < 0.001)
+    std::snprintf(buf, sizeof buf, "%.3f ms", seconds * 1e3);
+  else if (seconds < 0.0095)
+    std::snprintf(buf, sizeof buf, "%.2f ms", seconds * 1e3);
+  else if (seconds < 1.0)
+    std::snprintf(buf, sizeof buf, "%.0f ms", seconds * 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%.1f s", seconds);
   return buf;
 }
 
@@ -338,15 +362,27 @@ std::string summarize(const ProbeReport& report, const engine::Verdict& verdict)
     sentence = success_sentence(report);
   } else {
     switch (*verdict.layer) {
-      case Layer::dns: sentence = dns_sentence(report, verdict.reason); break;
-      case Layer::tcp: sentence = tcp_sentence(report, verdict); break;
-      case Layer::path: sentence = path_sentence(report, verdict); break;
-      case Layer::icmp: sentence = icmp_sentence(report, verdict); break;
+      case Layer::dns:
+        sentence = dns_sentence(report, verdict.reason);
+        break;
+      case Layer::tcp:
+        sentence = tcp_sentence(report, verdict);
+        break;
+      case Layer::path:
+        sentence = path_sentence(report, verdict);
+        break;
+      case Layer::icmp:
+        sentence = icmp_sentence(report, verdict);
+        break;
       case Layer::ssh_banner:
       case Layer::ssh_handshake:
       case Layer::ssh_auth:
-      case Layer::ssh_exec: sentence = ssh_sentence(report, verdict); break;
-      default: sentence = std::string(engine::to_string(*verdict.layer)) + " failed"; break;
+      case Layer::ssh_exec:
+        sentence = ssh_sentence(report, verdict);
+        break;
+      default:
+        sentence = std::string(engine::to_string(*verdict.layer)) + " failed";
+        break;
     }
   }
   // An unmeasured ICMP layer is said out loud, so a missing clause is never read as "fine".

@@ -60,7 +60,8 @@ net::awaitable<void> probe_one(std::shared_ptr<engine::Services> services,
                                std::shared_ptr<std::vector<ProbeReport>> reports, std::size_t index,
                                PlannedTarget planned, engine::ProbeOptions options) {
   try {
-    (*reports)[index] = co_await engine::run_target(services, planned.target, planned.plan, options);
+    (*reports)[index] =
+        co_await engine::run_target(services, planned.target, planned.plan, options);
   } catch (const std::exception& e) {
     // A bug, never a network outcome: say so rather than invent a reason.
     (*reports)[index] = internal_error_report(planned, e.what());
@@ -97,15 +98,16 @@ net::awaitable<void> probe_all(std::shared_ptr<engine::Services> services,
 
 int run_check_command(std::span<const std::string> args) {
   if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-    std::cout << "usage: reachprobe check [--json] [--timeout 10s] [--count 3] [--no-path]\n"
-                 "                        [--ip-protocol ip4|ip6] [--dns.server HOST[:PORT]]\n"
-                 "                        [--ssh.user U] [--ssh.key-file F] [--ssh.password-file F]\n"
-                 "                        [--ssh.key-passphrase-file F] [--ssh.known-hosts F]\n"
-                 "                        [--ssh.command CMD] [--ssh.expect REGEX] TARGET...\n"
-                 "TARGET: host | host:port | tcp://host:port | [IPv6]:port | "
-                 "ssh://[user@]host[:port]\n"
-                 "Secrets: REACHPROBE_SSH_PASSWORD, REACHPROBE_SSH_KEY_PASSPHRASE (or the *-file "
-                 "flags).\n";
+    std::cout
+        << "usage: reachprobe check [--json] [--timeout 10s] [--count 3] [--no-path]\n"
+           "                        [--ip-protocol ip4|ip6] [--dns.server HOST[:PORT]]\n"
+           "                        [--ssh.user U] [--ssh.key-file F] [--ssh.password-file F]\n"
+           "                        [--ssh.key-passphrase-file F] [--ssh.known-hosts F]\n"
+           "                        [--ssh.command CMD] [--ssh.expect REGEX] TARGET...\n"
+           "TARGET: host | host:port | tcp://host:port | [IPv6]:port | "
+           "ssh://[user@]host[:port]\n"
+           "Secrets: REACHPROBE_SSH_PASSWORD, REACHPROBE_SSH_KEY_PASSPHRASE (or the *-file "
+           "flags).\n";
     return 0;
   }
   auto flags = parse_check_flags(args);
@@ -116,8 +118,8 @@ int run_check_command(std::span<const std::string> args) {
   for (const auto& text : flags->targets) {
     auto target = targets::parse_target(text);
     if (!target) return usage_error(target.error());
-    auto plan = engine::plan_for(*target, flags->probe.trace_path,
-                                 flags->probe.ssh.has_credentials());
+    auto plan =
+        engine::plan_for(*target, flags->probe.trace_path, flags->probe.ssh.has_credentials());
     if (!plan) return usage_error(plan.error());
     needs_dns = needs_dns || !target->host_is_ip_literal;
     planned.push_back({std::move(target).value(), std::move(plan).value()});
@@ -144,8 +146,8 @@ int run_check_command(std::span<const std::string> args) {
   } else {
     std::cout << exporters::render_text(*reports);
   }
-  bool all_ok = std::all_of(reports->begin(), reports->end(),
-                            [](const ProbeReport& r) { return r.success; });
+  bool all_ok =
+      std::all_of(reports->begin(), reports->end(), [](const ProbeReport& r) { return r.success; });
   return all_ok ? 0 : 1;
 }
 

@@ -26,7 +26,9 @@ constexpr std::array<std::string_view, 4> kNotYetSupported = {"--config.file", "
 constexpr const char* kPasswordEnv = "REACHPROBE_SSH_PASSWORD";
 constexpr const char* kPassphraseEnv = "REACHPROBE_SSH_KEY_PASSPHRASE";
 
-bool readable(const std::string& path) { return access(path.c_str(), R_OK) == 0; }
+bool readable(const std::string& path) {
+  return access(path.c_str(), R_OK) == 0;
+}
 
 // Checks what can be checked before probing, so a typo is a usage error, not a failed probe.
 std::optional<std::string> validate_ssh(targets::SshSpec& ssh) {
@@ -95,7 +97,8 @@ targets::Expected<CheckFlags> parse_check_flags(std::span<const std::string> arg
       if (i + 1 >= args.size()) return Result::failure("flag " + name + " needs a value");
       value = args[++i];
     }
-    if (std::find(kNotYetSupported.begin(), kNotYetSupported.end(), name) != kNotYetSupported.end()) {
+    if (std::find(kNotYetSupported.begin(), kNotYetSupported.end(), name) !=
+        kNotYetSupported.end()) {
       return Result::failure("flag " + name +
                              " is not supported by this build yet (it needs the SSH/TLS layers "
                              "or config modules)");
@@ -116,9 +119,12 @@ targets::Expected<CheckFlags> parse_check_flags(std::span<const std::string> arg
       }
       flags.probe.count = n;
     } else if (name == "--ip-protocol") {
-      if (*value == "ip4") flags.probe.ip_protocol = engine::IpProtocol::ip4;
-      else if (*value == "ip6") flags.probe.ip_protocol = engine::IpProtocol::ip6;
-      else return Result::failure("flag --ip-protocol: \"" + *value + "\" must be ip4 or ip6");
+      if (*value == "ip4")
+        flags.probe.ip_protocol = engine::IpProtocol::ip4;
+      else if (*value == "ip6")
+        flags.probe.ip_protocol = engine::IpProtocol::ip6;
+      else
+        return Result::failure("flag --ip-protocol: \"" + *value + "\" must be ip4 or ip6");
     } else if (name == "--dns.server") {
       if (value->empty()) return Result::failure("flag --dns.server: empty value");
       flags.dns_server = *value;

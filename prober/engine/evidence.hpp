@@ -15,10 +15,10 @@ namespace reachprobe::engine {
 
 struct DnsEvidence {
   std::string name;
-  std::string server;          // "system" or the --dns.server value
-  std::string query_types;     // "A", "AAAA" or "A+AAAA"
-  int rcode = -1;              // of the decisive answer; -1 when no answer arrived
-  bool ip_literal = false;     // no query was needed
+  std::string server;       // "system" or the --dns.server value
+  std::string query_types;  // "A", "AAAA" or "A+AAAA"
+  int rcode = -1;           // of the decisive answer; -1 when no answer arrived
+  bool ip_literal = false;  // no query was needed
   std::vector<net::ip::address> addresses;
 };
 
@@ -33,7 +33,7 @@ struct IcmpEvidence {
 
 struct HopStats {
   int ttl = 0;
-  std::optional<net::ip::address> address;  // the first address that answered at this TTL
+  std::optional<net::ip::address> address;        // the first address that answered at this TTL
   std::vector<net::ip::address> other_addresses;  // ECMP or route changes
   RttStats stats;
   bool is_destination = false;
@@ -42,11 +42,11 @@ struct HopStats {
 struct PathEvidence {
   std::string method;  // "tcp-syn" (toward the port) or "icmp-echo" (bare host)
   std::vector<HopStats> hops;
-  std::optional<int> destination_ttl;   // TTL at which the target itself answered
+  std::optional<int> destination_ttl;    // TTL at which the target itself answered
   std::optional<IcmpError> unreachable;  // a router (or the target) refused to forward
   std::optional<int> unreachable_ttl;    // probe TTL that drew that error
-  std::optional<int> local_error;  // errno when this host failed probes without any ICMP
-  bool local_no_route = false;     // the prober has no route (ENETUNREACH, nothing sent)
+  std::optional<int> local_error;        // errno when this host failed probes without any ICMP
+  bool local_no_route = false;           // the prober has no route (ENETUNREACH, nothing sent)
   std::size_t in_flight = 0;
 };
 
@@ -87,8 +87,8 @@ struct SshExecEvidence {
   bool output_truncated = false;
 };
 
-using Evidence = std::variant<std::monostate, DnsEvidence, IcmpEvidence, PathEvidence, TcpEvidence,
-                              SshBannerEvidence, SshHandshakeEvidence, SshAuthEvidence,
-                              SshExecEvidence>;
+using Evidence =
+    std::variant<std::monostate, DnsEvidence, IcmpEvidence, PathEvidence, TcpEvidence,
+                 SshBannerEvidence, SshHandshakeEvidence, SshAuthEvidence, SshExecEvidence>;
 
 }  // namespace reachprobe::engine

@@ -22,9 +22,9 @@ enum class Layer : std::uint8_t {
 };
 
 inline constexpr std::array<Layer, 11> kAllLayers = {
-    Layer::dns,           Layer::icmp,     Layer::path,     Layer::tcp,
-    Layer::tls,           Layer::ssh_banner, Layer::ssh_handshake, Layer::ssh_auth,
-    Layer::ssh_exec,      Layer::http,     Layer::grpc};
+    Layer::dns,      Layer::icmp,       Layer::path,          Layer::tcp,
+    Layer::tls,      Layer::ssh_banner, Layer::ssh_handshake, Layer::ssh_auth,
+    Layer::ssh_exec, Layer::http,       Layer::grpc};
 
 enum class Status : std::uint8_t { ok, fail, warn, skipped };
 

@@ -11,8 +11,8 @@ RttStats summarize_rtts(const std::vector<double>& rtts_seconds, std::size_t sen
   stats.sent = sent;
   stats.received = rtts_seconds.size();
   if (sent > 0) {
-    stats.loss_ratio =
-        1.0 - static_cast<double>(stats.received) / static_cast<double>(std::max(sent, stats.received));
+    stats.loss_ratio = 1.0 - static_cast<double>(stats.received) /
+                                 static_cast<double>(std::max(sent, stats.received));
   }
   if (rtts_seconds.empty()) return stats;
   auto [lo, hi] = std::minmax_element(rtts_seconds.begin(), rtts_seconds.end());

@@ -25,9 +25,9 @@ constexpr LayerEntry kLayerTable[] = {
 };
 
 // The layers that ride on the transport connection, in path order after tcp.
-constexpr Layer kTransportChain[] = {Layer::tcp,      Layer::tls,           Layer::ssh_banner,
+constexpr Layer kTransportChain[] = {Layer::tcp,           Layer::tls,      Layer::ssh_banner,
                                      Layer::ssh_handshake, Layer::ssh_auth, Layer::ssh_exec,
-                                     Layer::http,     Layer::grpc};
+                                     Layer::http,          Layer::grpc};
 
 // Runs `layer` if the plan has it, else reports it skipped; stamps `required` from the plan.
 net::awaitable<LayerResult> run_planned(ProbeSession& session, Layer layer, Deadline deadline) {
@@ -85,25 +85,31 @@ net::awaitable<ProbeReport> run_target(std::shared_ptr<Services> services, targe
                                        LayerPlan plan, ProbeOptions options) {
   using namespace net::experimental::awaitable_operators;
   auto started = std::chrono::steady_clock::now();
-  ProbeSession session{*services, std::move(target), options, std::move(plan),
-                       Deadline::from_now(options.timeout), std::nullopt, std::nullopt, nullptr};
+  ProbeSession session{*services,
+                       std::move(target),
+                       options,
+                       std::move(plan),
+                       Deadline::from_now(options.timeout),
+                       std::nullopt,
+                       std::nullopt,
+                       nullptr};
   ProbeReport report;
   report.target = session.target;
   report.module = session.plan.module;
   report.timeout = options.timeout;
 
   // DNS gets at most half the budget: a resolver that needs more is itself the problem.
-  auto dns = co_await run_planned(session, Layer::dns, session.deadline.capped(options.timeout / 2));
+  auto dns =
+      co_await run_planned(session, Layer::dns, session.deadline.capped(options.timeout / 2));
   report.layers.push_back(std::move(dns));
   report.address = session.address;
 
   if (session.address) {
     // ICMP and the path trace are evidence gathered alongside the transport, not before it:
     // they never delay the verdict beyond the target's deadline.
-    auto [icmp, path, transport] =
-        co_await (run_planned(session, Layer::icmp, session.deadline) &&
-                  run_planned(session, Layer::path, session.deadline) &&
-                  run_transport(session, session.deadline));
+    auto [icmp, path, transport] = co_await (run_planned(session, Layer::icmp, session.deadline) &&
+                                             run_planned(session, Layer::path, session.deadline) &&
+                                             run_transport(session, session.deadline));
     report.layers.push_back(std::move(icmp));
     report.layers.push_back(std::move(path));
     for (auto& layer : transport) report.layers.push_back(std::move(layer));

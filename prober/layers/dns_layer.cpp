@@ -15,20 +15,30 @@ using net_io::DnsResolver;
 Reason failure_reason(const DnsResolver::Answer& answer) {
   if (answer.timed_out) return Reason::timeout;
   switch (answer.rcode) {
-    case 0: return Reason::no_address;
-    case 2: return Reason::servfail;
-    case 3: return Reason::nxdomain;
-    case 5: return Reason::refused;
-    default: break;
+    case 0:
+      return Reason::no_address;
+    case 2:
+      return Reason::servfail;
+    case 3:
+      return Reason::nxdomain;
+    case 5:
+      return Reason::refused;
+    default:
+      break;
   }
   switch (answer.status) {
-    case ARES_ENOTFOUND: return Reason::nxdomain;
-    case ARES_ENODATA: return Reason::no_address;
-    case ARES_EREFUSED: return Reason::refused;
-    case ARES_ETIMEOUT: return Reason::timeout;
+    case ARES_ENOTFOUND:
+      return Reason::nxdomain;
+    case ARES_ENODATA:
+      return Reason::no_address;
+    case ARES_EREFUSED:
+      return Reason::refused;
+    case ARES_ETIMEOUT:
+      return Reason::timeout;
     case ARES_ECONNREFUSED:  // the server's port answered ICMP port unreachable
     case ARES_ESERVFAIL:
-    default: return Reason::servfail;
+    default:
+      return Reason::servfail;
   }
 }
 
@@ -36,11 +46,16 @@ Reason failure_reason(const DnsResolver::Answer& answer) {
 // more than a family that has no record.
 int severity(Reason r) {
   switch (r) {
-    case Reason::nxdomain: return 5;
-    case Reason::refused: return 4;
-    case Reason::servfail: return 3;
-    case Reason::timeout: return 2;
-    default: return 1;
+    case Reason::nxdomain:
+      return 5;
+    case Reason::refused:
+      return 4;
+    case Reason::servfail:
+      return 3;
+    case Reason::timeout:
+      return 2;
+    default:
+      return 1;
   }
 }
 
@@ -98,8 +113,10 @@ net::awaitable<LayerResult> run_dns_layer(ProbeSession& session, Deadline deadli
 
   // Preference as blackbox_exporter: IPv6 first unless told otherwise, then IPv4.
   const DnsResolver::Answer* chosen = nullptr;
-  if (asked_aaaa && !aaaa.addresses.empty()) chosen = &aaaa;
-  else if (asked_a && !a.addresses.empty()) chosen = &a;
+  if (asked_aaaa && !aaaa.addresses.empty())
+    chosen = &aaaa;
+  else if (asked_a && !a.addresses.empty())
+    chosen = &a;
   if (chosen != nullptr) {
     evidence.rcode = chosen->rcode;
     evidence.addresses = chosen->addresses;

@@ -73,14 +73,17 @@ net::awaitable<LayerResult> run_icmp_layer(ProbeSession& session, Deadline deadl
         break;
       case EchoOutcome::Kind::pending:
         // Cut off by the deadline before its own timeout: in flight, not lost (as mtr).
-        if (now >= o.sent_at + wait) ++settled;
-        else ++evidence.in_flight;
+        if (now >= o.sent_at + wait)
+          ++settled;
+        else
+          ++evidence.in_flight;
         break;
       case EchoOutcome::Kind::send_failed:
         send_errno = o.send_errno;
         ++settled;
         break;
-      case EchoOutcome::Kind::unsent: break;
+      case EchoOutcome::Kind::unsent:
+        break;
     }
   }
   evidence.stats = engine::summarize_rtts(rtts, settled);

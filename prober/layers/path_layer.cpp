@@ -54,14 +54,14 @@ net::awaitable<LayerResult> run_path_layer(ProbeSession& session, Deadline deadl
 
   if (evidence.destination_ttl) {
     result.status = Status::ok;
-    result.detail = "reached " + address.to_string() + " at hop " +
-                    std::to_string(*evidence.destination_ttl);
+    result.detail =
+        "reached " + address.to_string() + " at hop " + std::to_string(*evidence.destination_ttl);
   } else if (evidence.unreachable) {
     result.status = Status::fail;
     result.reason = Reason::unreachable;
     result.offender = evidence.unreachable->offender;
-    result.detail = evidence.unreachable->describe() + " from " +
-                    evidence.unreachable->offender.to_string();
+    result.detail =
+        evidence.unreachable->describe() + " from " + evidence.unreachable->offender.to_string();
   } else if (evidence.local_no_route) {
     result.status = Status::fail;
     result.reason = Reason::no_route;

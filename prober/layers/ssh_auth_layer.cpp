@@ -9,7 +9,9 @@ using engine::SshAuthEvidence;
 using engine::Status;
 
 // libssh's SSH_AUTH_METHOD_* are unsigned bit flags; ssh_userauth_list returns them as int.
-bool offers(int mask, unsigned method) { return (static_cast<unsigned>(mask) & method) != 0; }
+bool offers(int mask, unsigned method) {
+  return (static_cast<unsigned>(mask) & method) != 0;
+}
 
 std::vector<std::string> method_names(int mask) {
   std::vector<std::string> names;

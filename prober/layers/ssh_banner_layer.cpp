@@ -42,7 +42,7 @@ net::awaitable<LayerResult> run_ssh_banner_layer(ProbeSession& session, Deadline
   }
   deadline = phase_deadline(deadline, session.options.ssh.banner_timeout);
   session.ssh = std::make_unique<net_io::SshSession>(session.services.executor,
-                                                      std::move(*session.connection));
+                                                     std::move(*session.connection));
   session.connection.reset();
   auto& ssh = *session.ssh;
   configure_ssh(session);
@@ -54,8 +54,10 @@ net::awaitable<LayerResult> run_ssh_banner_layer(ProbeSession& session, Deadline
   BannerVerdict verdict = BannerVerdict::waiting;
   bool closed = false;
   for (;;) {
-    if (auto bytes = ssh.peek(4096)) watch.add_peek(*bytes);
-    else closed = true;
+    if (auto bytes = ssh.peek(4096))
+      watch.add_peek(*bytes);
+    else
+      closed = true;
     verdict = judge_banner(watch.seen(), evidence);
     if (verdict != BannerVerdict::waiting) break;
     if (const char* banner = ssh_get_serverbanner(ssh.handle()); banner != nullptr) {
@@ -79,7 +81,9 @@ net::awaitable<LayerResult> run_ssh_banner_layer(ProbeSession& session, Deadline
   }
   result.duration = std::chrono::steady_clock::now() - started;
   switch (verdict) {
-    case BannerVerdict::banner: result.status = Status::ok; break;
+    case BannerVerdict::banner:
+      result.status = Status::ok;
+      break;
     case BannerVerdict::not_ssh:
       result.status = Status::fail;
       result.reason = Reason::not_ssh;

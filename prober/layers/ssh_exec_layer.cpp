@@ -102,7 +102,8 @@ net::awaitable<LayerResult> run_ssh_exec_layer(ProbeSession& session, Deadline d
           continue;
         }
         evidence.stdout_bytes += bytes;
-        std::size_t room = spec.output_limit > output.size() ? spec.output_limit - output.size() : 0;
+        std::size_t room =
+            spec.output_limit > output.size() ? spec.output_limit - output.size() : 0;
         output.append(buffer.data(), std::min(room, bytes));
         evidence.output_truncated = evidence.output_truncated || bytes > room;
       }

@@ -60,7 +60,9 @@ net::awaitable<LayerResult> run_ssh_handshake_layer(ProbeSession& session, Deadl
     result.status = Status::ok;
     if (session.options.ssh.known_hosts) {
       switch (ssh_session_is_known_server(ssh.handle())) {
-        case SSH_KNOWN_HOSTS_OK: evidence.hostkey_check = "verified"; break;
+        case SSH_KNOWN_HOSTS_OK:
+          evidence.hostkey_check = "verified";
+          break;
         case SSH_KNOWN_HOSTS_CHANGED:
         case SSH_KNOWN_HOSTS_OTHER:
           evidence.hostkey_check = "mismatch";

@@ -15,22 +15,31 @@ Reason reason_for(const net_io::ConnectOutcome& outcome) {
   if (outcome.timed_out) return Reason::timeout;
   if (outcome.icmp) {
     switch (outcome.icmp->kind()) {
-      case IcmpErrorKind::port_unreachable: return Reason::port_unreachable;
-      case IcmpErrorKind::admin_prohibited: return Reason::admin_prohibited;
-      case IcmpErrorKind::net_unreachable: return Reason::net_unreachable;
+      case IcmpErrorKind::port_unreachable:
+        return Reason::port_unreachable;
+      case IcmpErrorKind::admin_prohibited:
+        return Reason::admin_prohibited;
+      case IcmpErrorKind::net_unreachable:
+        return Reason::net_unreachable;
       case IcmpErrorKind::host_unreachable:
       case IcmpErrorKind::other_unreachable:
       case IcmpErrorKind::time_exceeded:
-      case IcmpErrorKind::other: return Reason::host_unreachable;
+      case IcmpErrorKind::other:
+        return Reason::host_unreachable;
     }
   }
   switch (outcome.error.value()) {
-    case ECONNREFUSED: return Reason::refused;
-    case ENETUNREACH: return Reason::net_unreachable;
+    case ECONNREFUSED:
+      return Reason::refused;
+    case ENETUNREACH:
+      return Reason::net_unreachable;
     case EACCES:
-    case EPERM: return Reason::admin_prohibited;  // a local firewall rejected the SYN
-    case ETIMEDOUT: return Reason::timeout;
-    default: return Reason::host_unreachable;
+    case EPERM:
+      return Reason::admin_prohibited;  // a local firewall rejected the SYN
+    case ETIMEDOUT:
+      return Reason::timeout;
+    default:
+      return Reason::host_unreachable;
   }
 }
 
@@ -43,8 +52,8 @@ net::awaitable<LayerResult> run_tcp_layer(ProbeSession& session, Deadline deadli
   evidence.address = *session.address;
   evidence.port = session.target.port.value_or(0);
 
-  auto outcome = co_await net_io::tcp_connect(net::ip::tcp::endpoint(evidence.address, evidence.port),
-                                              std::nullopt, deadline);
+  auto outcome = co_await net_io::tcp_connect(
+      net::ip::tcp::endpoint(evidence.address, evidence.port), std::nullopt, deadline);
   result.duration = outcome.elapsed;
   if (!outcome.error) {
     result.status = Status::ok;

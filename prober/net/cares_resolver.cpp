@@ -59,7 +59,8 @@ void parse_answer(DnsResolver::Answer& answer, bool v6, const unsigned char* abu
 }
 
 void on_query_done(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int alen) {
-  std::unique_ptr<std::shared_ptr<QueryState>> holder(static_cast<std::shared_ptr<QueryState>*>(arg));
+  std::unique_ptr<std::shared_ptr<QueryState>> holder(
+      static_cast<std::shared_ptr<QueryState>*>(arg));
   auto& state = **holder;
   DnsResolver::Answer answer;
   answer.status = status;
@@ -70,8 +71,7 @@ void on_query_done(void* arg, int status, int /*timeouts*/, unsigned char* abuf,
 
 }  // namespace
 
-DnsResolver::DnsResolver(net::any_io_executor executor)
-    : executor_(executor), timer_(executor) {}
+DnsResolver::DnsResolver(net::any_io_executor executor) : executor_(executor), timer_(executor) {}
 
 targets::Expected<std::unique_ptr<DnsResolver>> DnsResolver::create(
     net::any_io_executor executor, const std::optional<std::string>& server) {
@@ -89,7 +89,8 @@ targets::Expected<std::unique_ptr<DnsResolver>> DnsResolver::create(
   int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB;
   int status = ares_init_options(&resolver->channel_, &options, mask);
   if (status != ARES_SUCCESS) {
-    return Result::failure(std::string("cannot initialise the DNS resolver: ") + ares_strerror(status));
+    return Result::failure(std::string("cannot initialise the DNS resolver: ") +
+                           ares_strerror(status));
   }
   if (server) {
     auto parsed = targets::parse_target(*server);
@@ -98,7 +99,8 @@ targets::Expected<std::unique_ptr<DnsResolver>> DnsResolver::create(
     }
     std::uint16_t port = parsed->port.value_or(53);
     bool v6 = parsed->host.find(':') != std::string::npos;
-    resolver->servers_ = (v6 ? "[" + parsed->host + "]" : parsed->host) + ":" + std::to_string(port);
+    resolver->servers_ =
+        (v6 ? "[" + parsed->host + "]" : parsed->host) + ":" + std::to_string(port);
     status = ares_set_servers_ports_csv(resolver->channel_, resolver->servers_.c_str());
     if (status != ARES_SUCCESS) {
       return Result::failure("--dns.server \"" + *server + "\": " + ares_strerror(status));
@@ -123,7 +125,9 @@ targets::Expected<std::unique_ptr<DnsResolver>> DnsResolver::create(
   return resolver;
 }
 
-DnsResolver::~DnsResolver() { shutdown(); }
+DnsResolver::~DnsResolver() {
+  shutdown();
+}
 
 void DnsResolver::shutdown() {
   if (shut_down_) return;

@@ -25,8 +25,8 @@ class DnsResolver {
   };
 
   // `server` is "IP[:PORT]" or "[IPv6]:PORT"; nullopt uses the system resolver configuration.
-  static targets::Expected<std::unique_ptr<DnsResolver>> create(net::any_io_executor executor,
-                                                                const std::optional<std::string>& server);
+  static targets::Expected<std::unique_ptr<DnsResolver>> create(
+      net::any_io_executor executor, const std::optional<std::string>& server);
   ~DnsResolver();
   DnsResolver(const DnsResolver&) = delete;
   DnsResolver& operator=(const DnsResolver&) = delete;

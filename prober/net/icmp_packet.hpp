@@ -24,11 +24,11 @@ struct ParsedIcmp {
   Kind kind = Kind::ignore;
   std::uint8_t type = 0;
   std::uint8_t code = 0;
-  std::uint16_t id = 0;   // of the reply, or of our echo quoted inside an error
+  std::uint16_t id = 0;  // of the reply, or of our echo quoted inside an error
   std::uint16_t seq = 0;
-  std::optional<net::ip::address> source;        // outer IPv4 source (raw IPv4 only)
+  std::optional<net::ip::address> source;              // outer IPv4 source (raw IPv4 only)
   std::optional<net::ip::address> quoted_destination;  // where our quoted packet was going
-  std::optional<int> ttl;                         // outer IPv4 TTL (raw IPv4 only)
+  std::optional<int> ttl;                              // outer IPv4 TTL (raw IPv4 only)
 };
 
 // A datagram from a raw IPv4 socket: IPv4 header + ICMP.

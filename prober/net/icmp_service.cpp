@@ -60,7 +60,8 @@ struct IcmpService::Channel {
 namespace {
 
 double seconds_between(const timespec& a, const timespec& b) {
-  return static_cast<double>(b.tv_sec - a.tv_sec) + static_cast<double>(b.tv_nsec - a.tv_nsec) * 1e-9;
+  return static_cast<double>(b.tv_sec - a.tv_sec) +
+         static_cast<double>(b.tv_nsec - a.tv_nsec) * 1e-9;
 }
 
 timespec wall_now() {
@@ -158,8 +159,8 @@ targets::Expected<std::pair<int, bool>> open_socket(bool v6) {
 
 net::awaitable<void> receive_loop(std::shared_ptr<IcmpService::Channel> channel) {
   for (;;) {
-    auto [ec] = co_await channel->socket.async_wait(net::posix::descriptor_base::wait_read,
-                                                    use_result);
+    auto [ec] =
+        co_await channel->socket.async_wait(net::posix::descriptor_base::wait_read, use_result);
     if (!channel->socket.is_open() || ec == net::error::operation_aborted) co_return;
     // EPOLLERR (a queued ICMP error) also completes a read wait: drain both queues.
     channel->drain();
@@ -252,7 +253,9 @@ void IcmpService::Channel::on_queued_error(const QueuedError& queued) {
 
 IcmpService::IcmpService(net::any_io_executor executor) : executor_(std::move(executor)) {}
 
-IcmpService::~IcmpService() { shutdown(); }
+IcmpService::~IcmpService() {
+  shutdown();
+}
 
 targets::Expected<std::string> IcmpService::open(bool v6) {
   auto& channel = v6 ? v6_ : v4_;
@@ -322,10 +325,12 @@ net::awaitable<void> IcmpService::send_echo(std::shared_ptr<EchoBatch> batch, st
     if (sendmsg(fd, &msg, MSG_DONTWAIT) >= 0) co_return;
     int err = errno;
     if (err == EAGAIN || err == ENOBUFS) {
-      auto [ec] = co_await channel->socket.async_wait(net::posix::descriptor_base::wait_write,
-                                                      use_result);
-      if (ec) err = ec.value();
-      else continue;
+      auto [ec] =
+          co_await channel->socket.async_wait(net::posix::descriptor_base::wait_write, use_result);
+      if (ec)
+        err = ec.value();
+      else
+        continue;
     } else if (attempt == 0) {
       continue;
     }

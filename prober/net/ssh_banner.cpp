@@ -24,8 +24,8 @@ BannerVerdict judge_banner(const std::string& seen, engine::SshBannerEvidence& e
   std::size_t start = 0;
   while (true) {
     auto newline = seen.find('\n', start);
-    std::string line = seen.substr(start, newline == std::string::npos ? std::string::npos
-                                                                         : newline - start);
+    std::string line =
+        seen.substr(start, newline == std::string::npos ? std::string::npos : newline - start);
     if (evidence.first_line.empty() && !line.empty()) evidence.first_line = printable(line);
     bool binary = std::any_of(line.begin(), line.end(), [](char c) {
       auto u = static_cast<unsigned char>(c);

@@ -41,8 +41,8 @@ net::awaitable<bool> SshSession::wait(engine::Deadline deadline) {
   if (deadline.is_reached()) co_return false;
   auto executor = co_await net::this_coro::executor;
   net::steady_timer timer(executor);
-  timer.expires_at(std::min(deadline.when(),
-                            std::chrono::steady_clock::now() + std::chrono::milliseconds(100)));
+  timer.expires_at(
+      std::min(deadline.when(), std::chrono::steady_clock::now() + std::chrono::milliseconds(100)));
   int flags = session_ != nullptr ? ssh_get_poll_flags(session_) : 0;
   auto direction = (flags & SSH_WRITE_PENDING) != 0 ? net::posix::descriptor_base::wait_write
                                                     : net::posix::descriptor_base::wait_read;

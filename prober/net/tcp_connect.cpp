@@ -22,14 +22,17 @@ net::awaitable<ConnectOutcome> tcp_connect(net::ip::tcp::endpoint endpoint, std:
   enable_error_queue(fd, v6);
   if (ttl) {
     int value = *ttl;
-    if (v6) setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &value, sizeof value);
-    else setsockopt(fd, IPPROTO_IP, IP_TTL, &value, sizeof value);
+    if (v6)
+      setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &value, sizeof value);
+    else
+      setsockopt(fd, IPPROTO_IP, IP_TTL, &value, sizeof value);
   }
   net::steady_timer timer(executor);
   timer.expires_at(deadline.when());
   // Both operations report errors as values, so `||` returns whichever finishes first and
   // cancels the other; a refused connect is never mistaken for a timeout.
-  auto result = co_await (socket.async_connect(endpoint, use_result) || timer.async_wait(use_result));
+  auto result =
+      co_await (socket.async_connect(endpoint, use_result) || timer.async_wait(use_result));
   outcome.elapsed = std::chrono::steady_clock::now() - started;
   if (result.index() == 1) {
     outcome.timed_out = true;

@@ -17,7 +17,8 @@ engine::PathEvidence summarize_trace(const std::vector<ProbeRecord>& records, st
         (!evidence.destination_ttl || r.ttl < *evidence.destination_ttl)) {
       evidence.destination_ttl = r.ttl;
     }
-    if (r.kind == Kind::hop || r.kind == Kind::destination || (r.kind == Kind::unreachable && r.from)) {
+    if (r.kind == Kind::hop || r.kind == Kind::destination ||
+        (r.kind == Kind::unreachable && r.from)) {
       highest_answer = std::max(highest_answer, r.ttl);
     }
     if (r.kind == Kind::unreachable && r.error &&
@@ -57,7 +58,8 @@ engine::PathEvidence summarize_trace(const std::vector<ProbeRecord>& records, st
           ++settled;
           if (r.from) {
             rtts.push_back(r.rtt_seconds);
-            if (!hop.address) hop.address = r.from;
+            if (!hop.address)
+              hop.address = r.from;
             else if (*r.from != *hop.address &&
                      std::find(hop.other_addresses.begin(), hop.other_addresses.end(), *r.from) ==
                          hop.other_addresses.end()) {
@@ -65,10 +67,13 @@ engine::PathEvidence summarize_trace(const std::vector<ProbeRecord>& records, st
             }
           }
           break;
-        case Kind::lost: ++settled; break;
+        case Kind::lost:
+          ++settled;
+          break;
         case Kind::pending:
         case Kind::in_flight:
-        case Kind::send_failed: break;
+        case Kind::send_failed:
+          break;
       }
     }
     hop.stats = engine::summarize_rtts(rtts, settled);

@@ -16,9 +16,12 @@ void classify_answer(ProbeRecord& record, const engine::IcmpError& error,
                      const net::ip::address& target) {
   record.from = error.offender;
   record.error = error;
-  if (error.kind() == engine::IcmpErrorKind::time_exceeded) record.kind = Kind::hop;
-  else if (error.offender == target) record.kind = Kind::destination;
-  else record.kind = Kind::unreachable;
+  if (error.kind() == engine::IcmpErrorKind::time_exceeded)
+    record.kind = Kind::hop;
+  else if (error.offender == target)
+    record.kind = Kind::destination;
+  else
+    record.kind = Kind::unreachable;
 }
 
 void settle_silence(ProbeRecord& record, std::chrono::nanoseconds wait) {
@@ -69,7 +72,8 @@ class TcpProber {
  public:
   TcpProber(net::any_io_executor executor, const TraceConfig& config, engine::Deadline deadline)
       : executor_(executor),
-        state_(std::make_shared<TcpTrace>(executor, static_cast<std::size_t>(config.rounds * config.max_ttl))),
+        state_(std::make_shared<TcpTrace>(
+            executor, static_cast<std::size_t>(config.rounds * config.max_ttl))),
         endpoint_(config.target, *config.port),
         deadline_(deadline),
         wait_(config.probe_wait) {}
@@ -115,7 +119,8 @@ class IcmpProber {
       : icmp_(icmp),
         target_(config.target),
         wait_(config.probe_wait),
-        batch_(std::make_shared<net_io::EchoBatch>(executor, static_cast<std::size_t>(config.rounds * config.max_ttl))) {}
+        batch_(std::make_shared<net_io::EchoBatch>(
+            executor, static_cast<std::size_t>(config.rounds * config.max_ttl))) {}
 
   net::awaitable<void> send(int ttl, int round) {
     std::size_t index = records_.size();
@@ -156,7 +161,9 @@ class IcmpProber {
         r.kind = Kind::destination;
         r.from = o.to;
         break;
-      case Echo::error: classify_answer(r, *o.error, target_); break;
+      case Echo::error:
+        classify_answer(r, *o.error, target_);
+        break;
       case Echo::send_failed:
         r.kind = o.send_errno == EHOSTUNREACH ? Kind::unreachable : Kind::send_failed;
         r.local_errno = o.send_errno;
@@ -164,7 +171,9 @@ class IcmpProber {
       case Echo::pending:
         if (final) settle_silence(r, wait_);
         break;
-      case Echo::unsent: r.kind = Kind::send_failed; break;
+      case Echo::unsent:
+        r.kind = Kind::send_failed;
+        break;
     }
   }
 
@@ -187,7 +196,8 @@ Progress progress_of(const std::vector<ProbeRecord>& records) {
   for (const auto& r : records) {
     bool ends = r.kind == Kind::destination || r.kind == Kind::unreachable;
     if (ends && (!p.end_ttl || r.ttl < *p.end_ttl)) p.end_ttl = r.ttl;
-    if (r.kind == Kind::hop || r.kind == Kind::destination) p.highest_answer = std::max(p.highest_answer, r.ttl);
+    if (r.kind == Kind::hop || r.kind == Kind::destination)
+      p.highest_answer = std::max(p.highest_answer, r.ttl);
     if (r.kind == Kind::send_failed && r.local_errno == ENETUNREACH) p.no_route = true;
   }
   return p;

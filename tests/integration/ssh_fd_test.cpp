@@ -9,11 +9,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <gtest/gtest.h>
 
 #include "engine/runner.hpp"
 #include "targets/target_parser.hpp"
@@ -44,8 +44,8 @@ class SshFdTest : public ::testing::Test {
     fs::create_directories("/run/sshd");  // sshd's privilege separation directory
     std::string d = dir_.string();
     ASSERT_EQ(std::system(("ssh-keygen -q -t ed25519 -N '' -f " + d + "/host && " +
-                           "ssh-keygen -q -t ed25519 -N '' -f " + d + "/client && " +
-                           "cp " + d + "/client.pub " + d + "/authorized_keys")
+                           "ssh-keygen -q -t ed25519 -N '' -f " + d + "/client && " + "cp " + d +
+                           "/client.pub " + d + "/authorized_keys")
                               .c_str()),
               0);
     std::ofstream(dir_ / "sshd_config")
@@ -54,7 +54,8 @@ class SshFdTest : public ::testing::Test {
         << "StrictModes no\nMaxStartups 100\nPidFile " << d << "/sshd.pid\n";
     sshd_ = fork();
     if (sshd_ == 0) {
-      execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-e", "-f", (d + "/sshd_config").c_str(), nullptr);
+      execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-e", "-f", (d + "/sshd_config").c_str(),
+            nullptr);
       _exit(127);
     }
     // The tarpit: a listener that never accepts; the kernel completes the handshake, nobody
@@ -113,7 +114,8 @@ TEST_F(SshFdTest, FiftyTargetsHalfTarpitsEndInOneTimeoutAndLeakNoFd) {
     }
     io.run();
   }
-  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   EXPECT_LE(elapsed, 4.0) << "a tarpit delayed the others";
   for (std::size_t i = 0; i < reports.size(); ++i) {
     const auto& r = reports[i];

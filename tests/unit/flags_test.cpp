@@ -5,7 +5,9 @@
 namespace reachprobe::cli {
 namespace {
 
-targets::Expected<CheckFlags> parse(std::vector<std::string> args) { return parse_check_flags(args); }
+targets::Expected<CheckFlags> parse(std::vector<std::string> args) {
+  return parse_check_flags(args);
+}
 
 TEST(CheckFlags, ParsesTheContractFlags) {
   auto f = parse({"--json", "--timeout", "3s", "--count=5", "--no-path", "--ip-protocol", "ip4",

@@ -18,9 +18,10 @@ ProbeRecord rec(int ttl, Kind kind, const char* from = nullptr, double rtt = 0.0
 
 TEST(HopStats, StopsAtTheDestinationAndDropsProbesBeyondIt) {
   std::vector<ProbeRecord> records = {
-      rec(1, Kind::hop, "198.18.1.1"), rec(2, Kind::hop, "198.18.2.2"),
+      rec(1, Kind::hop, "198.18.1.1"),         rec(2, Kind::hop, "198.18.2.2"),
       rec(3, Kind::destination, "198.18.3.2"), rec(4, Kind::destination, "198.18.3.2"),
-      rec(1, Kind::hop, "198.18.1.1"), rec(2, Kind::lost), rec(3, Kind::destination, "198.18.3.2")};
+      rec(1, Kind::hop, "198.18.1.1"),         rec(2, Kind::lost),
+      rec(3, Kind::destination, "198.18.3.2")};
   auto ev = summarize_trace(records, "tcp-syn");
   ASSERT_EQ(ev.hops.size(), 3u);
   EXPECT_EQ(ev.destination_ttl, 3);
@@ -40,8 +41,9 @@ TEST(HopStats, InFlightProbesAreNotCountedAsLost) {
 }
 
 TEST(HopStats, SilenceShowsOneUnansweredHopPastTheLastAnswer) {
-  std::vector<ProbeRecord> records = {rec(1, Kind::hop, "198.18.1.1"), rec(2, Kind::hop, "198.18.2.2"),
-                                      rec(3, Kind::lost), rec(4, Kind::lost), rec(5, Kind::lost)};
+  std::vector<ProbeRecord> records = {rec(1, Kind::hop, "198.18.1.1"),
+                                      rec(2, Kind::hop, "198.18.2.2"), rec(3, Kind::lost),
+                                      rec(4, Kind::lost), rec(5, Kind::lost)};
   auto ev = summarize_trace(records, "tcp-syn");
   ASSERT_EQ(ev.hops.size(), 3u);
   EXPECT_FALSE(ev.hops[2].address);
@@ -51,8 +53,8 @@ TEST(HopStats, SilenceShowsOneUnansweredHopPastTheLastAnswer) {
 TEST(HopStats, FirstUnreachableIsKeptWithItsSender) {
   auto unreachable = rec(3, Kind::unreachable, "198.18.2.2");
   unreachable.error = engine::IcmpError{net::ip::make_address("198.18.2.2"), false, 3, 1};
-  std::vector<ProbeRecord> records = {rec(1, Kind::hop, "198.18.1.1"), rec(2, Kind::hop, "198.18.2.2"),
-                                      unreachable};
+  std::vector<ProbeRecord> records = {rec(1, Kind::hop, "198.18.1.1"),
+                                      rec(2, Kind::hop, "198.18.2.2"), unreachable};
   auto ev = summarize_trace(records, "tcp-syn");
   ASSERT_TRUE(ev.unreachable);
   EXPECT_EQ(ev.unreachable->offender.to_string(), "198.18.2.2");

@@ -6,7 +6,9 @@ namespace reachprobe::testing {
 
 using namespace engine;
 
-inline net::ip::address ip(const char* text) { return net::ip::make_address(text); }
+inline net::ip::address ip(const char* text) {
+  return net::ip::make_address(text);
+}
 
 inline const char* kTarget = "198.18.3.2";
 inline const char* kRouter1 = "198.18.1.1";
@@ -105,7 +107,8 @@ class ReportBuilder {
     return *this;
   }
   ReportBuilder& tcp_ok() {
-    add(Layer::tcp, Status::ok, Reason::none, true).evidence = TcpEvidence{ip(kTarget), 22, {}, 0, ""};
+    add(Layer::tcp, Status::ok, Reason::none, true).evidence =
+        TcpEvidence{ip(kTarget), 22, {}, 0, ""};
     return *this;
   }
   ReportBuilder& tcp_fail(Reason reason, std::optional<IcmpError> icmp = std::nullopt,
@@ -113,8 +116,10 @@ class ReportBuilder {
     auto& l = add(Layer::tcp, Status::fail, reason, true);
     l.duration = std::chrono::seconds(3);
     TcpEvidence ev{ip(kTarget), 22, icmp, error_number, "error"};
-    if (icmp) l.offender = icmp->offender;
-    else if (reason == Reason::refused) l.offender = ip(kTarget);
+    if (icmp)
+      l.offender = icmp->offender;
+    else if (reason == Reason::refused)
+      l.offender = ip(kTarget);
     l.evidence = ev;
     return *this;
   }

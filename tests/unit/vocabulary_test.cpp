@@ -7,8 +7,8 @@ namespace reachprobe::engine {
 namespace {
 
 TEST(Vocabulary, LayerNamesRoundTripInPathOrder) {
-  const char* names[] = {"dns", "icmp", "path", "tcp", "tls", "ssh_banner", "ssh_handshake",
-                         "ssh_auth", "ssh_exec", "http", "grpc"};
+  const char* names[] = {"dns",           "icmp",     "path",     "tcp",  "tls", "ssh_banner",
+                         "ssh_handshake", "ssh_auth", "ssh_exec", "http", "grpc"};
   for (std::size_t i = 0; i < kAllLayers.size(); ++i) {
     EXPECT_EQ(to_string(kAllLayers[i]), names[i]);
     EXPECT_EQ(layer_from_string(names[i]), kAllLayers[i]);
