@@ -105,6 +105,41 @@ struct EvidenceWriter {
     out["stderr_bytes"] = e.stderr_bytes;
     out["output_truncated"] = e.output_truncated;
   }
+  void operator()(const engine::TlsEvidence& e) const {
+    out["version"] = text_or_null(e.version);
+    out["cipher"] = text_or_null(e.cipher);
+    out["earliest_cert_expiry"] =
+        e.earliest_cert_expiry ? json(*e.earliest_cert_expiry) : json(nullptr);
+    if (e.leaf) {
+      out["leaf"] = {{"subject", e.leaf->subject},
+                     {"issuer", e.leaf->issuer},
+                     {"sans", e.leaf->sans},
+                     {"not_after", e.leaf->not_after}};
+    } else {
+      out["leaf"] = nullptr;
+    }
+    out["verified"] = e.verified;
+    if (!e.verify_error.empty()) out["verify_error"] = e.verify_error;
+  }
+  void operator()(const engine::HttpEvidence& e) const {
+    out["url"] = e.url;
+    out["status_code"] = e.status_code;
+    out["http_version"] = text_or_null(e.http_version);
+    out["phases"] = {{"resolve", round_us(e.phases.resolve)},
+                     {"connect", round_us(e.phases.connect)},
+                     {"tls", round_us(e.phases.tls)},
+                     {"processing", round_us(e.phases.processing)},
+                     {"transfer", round_us(e.phases.transfer)}};
+    out["body_bytes"] = e.body_bytes;
+    out["content_length"] = e.content_length;
+    out["redirects"] = e.redirects;
+    out["ssl"] = e.ssl;
+  }
+  void operator()(const engine::GrpcEvidence& e) const {
+    out["service"] = e.service;
+    out["grpc_status"] = e.grpc_status ? json(*e.grpc_status) : json(nullptr);
+    out["serving_status"] = text_or_null(e.serving_status);
+  }
   void operator()(const engine::TcpEvidence& e) const {
     out["address"] = e.address.to_string();
     out["port"] = e.port;

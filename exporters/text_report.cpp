@@ -71,6 +71,17 @@ std::string layer_facts(const LayerResult& l) {
     facts = "\"" + exec->command + "\"";
     if (exec->exit_status) facts += " exit " + std::to_string(*exec->exit_status);
     facts += ", " + std::to_string(exec->stdout_bytes) + " bytes out";
+  } else if (const auto* tls = engine::evidence_of<engine::TlsEvidence>(l)) {
+    facts = tls->version + " " + tls->cipher;
+    if (tls->leaf) facts += ", leaf " + tls->leaf->subject;
+  } else if (const auto* http = engine::evidence_of<engine::HttpEvidence>(l)) {
+    if (http->status_code > 0) {
+      facts = http->http_version + " " + std::to_string(http->status_code) + ", " +
+              std::to_string(http->body_bytes) + " body bytes";
+    }
+  } else if (const auto* grpc = engine::evidence_of<engine::GrpcEvidence>(l)) {
+    facts = "service \"" + grpc->service + "\"";
+    if (!grpc->serving_status.empty()) facts += " " + grpc->serving_status;
   }
   if (!l.detail.empty()) facts += facts.empty() ? l.detail : "; " + l.detail;
   return facts;

@@ -315,10 +315,75 @@ std::string ssh_sentence(const ProbeReport& r, const engine::Verdict& v) {
   }
 }
 
+std::string url_of(const ProbeReport& r) {
+  return r.target.text;
+}
+
+std::string web_sentence(const ProbeReport& r, const engine::Verdict& v) {
+  const auto* layer = r.find(*v.layer);
+  std::string detail = layer && !layer->detail.empty() ? " (" + layer->detail + ")" : "";
+  std::string took = layer ? format_seconds(secs(layer->duration)) : "";
+  const auto* tls_layer = r.find(Layer::tls);
+  const auto* tls = tls_layer ? engine::evidence_of<engine::TlsEvidence>(*tls_layer) : nullptr;
+  switch (v.reason) {
+    case Reason::cert_expired:
+      return "The TLS certificate of " + endpoint(r) + " has expired" + detail +
+             ": renew it (the handshake itself works)";
+    case Reason::cert_untrusted:
+      return "The TLS certificate of " + endpoint(r) + " is not trusted" + detail +
+             ": wrong CA, self-signed, or an incomplete chain";
+    case Reason::hostname_mismatch: {
+      std::string names;
+      if (tls && tls->leaf) {
+        for (const auto& san : tls->leaf->sans) names += (names.empty() ? "" : ", ") + san;
+      }
+      return "The TLS certificate of " + endpoint(r) + " is not valid for " + r.target.host +
+             (names.empty() ? "" : " (it names " + names + ")") +
+             ": the wrong certificate is installed, or the name points at the wrong host";
+    }
+    case Reason::not_tls:
+      return endpoint(r) + " does not speak TLS" + detail + ": the port serves plain text";
+    case Reason::handshake_failed:
+      return "The TLS handshake with " + endpoint(r) + " failed" + detail;
+    case Reason::status: {
+      const auto* http = layer ? engine::evidence_of<engine::HttpEvidence>(*layer) : nullptr;
+      return url_of(r) + " answered" +
+             (http && http->status_code ? " HTTP " + std::to_string(http->status_code) : "") +
+             " in " + took + ", which the module does not accept" + detail;
+    }
+    case Reason::body_mismatch:
+      return url_of(r) + " answered, but" + detail;
+    case Reason::header_mismatch:
+      return url_of(r) + " answered, but" + detail;
+    case Reason::redirects:
+      return url_of(r) + " redirects too often" + detail;
+    case Reason::closed:
+      return endpoint(r) + " closed the connection before a complete answer" + detail;
+    case Reason::timeout:
+      return (*v.layer == Layer::tls ? "The TLS handshake with " : "The answer from ") +
+             endpoint(r) + " did not complete in " + took + detail;
+    case Reason::not_serving:
+    case Reason::service_unknown:
+    case Reason::unimplemented:
+    case Reason::rpc_error:
+      return "The gRPC health check of " + endpoint(r) + " failed" + detail;
+    default:
+      return std::string(engine::to_string(*v.layer)) + " failed" + detail;
+  }
+}
+
 std::string success_sentence(const ProbeReport& r) {
   const auto* tcp = r.find(Layer::tcp);
   std::string lead;
-  if (const auto* exec = r.find(Layer::ssh_exec); exec && exec->status == Status::ok) {
+  const auto* http_layer = r.find(Layer::http);
+  const auto* grpc_layer = r.find(Layer::grpc);
+  if (http_layer && http_layer->status == Status::ok) {
+    const auto* http = engine::evidence_of<engine::HttpEvidence>(*http_layer);
+    lead = url_of(r) + " answered " + (http ? "HTTP " + std::to_string(http->status_code) : "") +
+           " in " + format_seconds(secs(r.duration));
+  } else if (grpc_layer && grpc_layer->status == Status::ok) {
+    lead = "The gRPC health service of " + endpoint(r) + " reports SERVING";
+  } else if (const auto* exec = r.find(Layer::ssh_exec); exec && exec->status == Status::ok) {
     lead = "SSH to " + endpoint(r) + " works end to end: command done in " +
            format_seconds(secs(r.duration));
   } else if (const auto* hs = r.find(Layer::ssh_handshake); hs && hs->status == Status::ok) {
@@ -379,6 +444,11 @@ std::string summarize(const ProbeReport& report, const engine::Verdict& verdict)
       case Layer::ssh_auth:
       case Layer::ssh_exec:
         sentence = ssh_sentence(report, verdict);
+        break;
+      case Layer::tls:
+      case Layer::http:
+      case Layer::grpc:
+        sentence = web_sentence(report, verdict);
         break;
       default:
         sentence = std::string(engine::to_string(*verdict.layer)) + " failed";

@@ -7,10 +7,12 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <regex>
 
+#include <charconv>
 #include "net/ssh_session.hpp"
+
 #include "targets/duration.hpp"
+#include "targets/pattern.hpp"
 
 namespace reachprobe::cli {
 namespace {
@@ -19,8 +21,7 @@ using Result = targets::Expected<CheckFlags>;
 
 // Flags of the contract whose layers (or the config loader) come in later work: accepted as
 // names so the error says what is missing instead of "unknown flag".
-constexpr std::array<std::string_view, 4> kNotYetSupported = {"--config.file", "--module",
-                                                              "--tls.ca-file", "--tls.insecure"};
+constexpr std::array<std::string_view, 2> kNotYetSupported = {"--config.file", "--module"};
 
 // Secrets never come from argv (visible in ps): files or these environment variables.
 constexpr const char* kPasswordEnv = "REACHPROBE_SSH_PASSWORD";
@@ -52,10 +53,8 @@ std::optional<std::string> validate_ssh(targets::SshSpec& ssh) {
     }
   }
   if (ssh.expect) {
-    try {
-      std::regex check(*ssh.expect, std::regex::ECMAScript | std::regex::multiline);
-    } catch (const std::regex_error& e) {
-      return "flag --ssh.expect: invalid regular expression \"" + *ssh.expect + "\"";
+    if (auto compiled = targets::Pattern::compile(*ssh.expect); !compiled) {
+      return "flag --ssh.expect: " + compiled.error();
     }
   }
   if (ssh.command && ssh.command->empty()) return "flag --ssh.command: empty command";
@@ -63,7 +62,40 @@ std::optional<std::string> validate_ssh(targets::SshSpec& ssh) {
 }
 
 bool takes_no_value(std::string_view name) {
-  return name == "--json" || name == "--no-path" || name == "--tls.insecure";
+  return name == "--json" || name == "--no-path" || name == "--tls.insecure" ||
+         name == "--http.no-follow-redirects";
+}
+
+std::optional<std::string> validate_web(const engine::ProbeOptions& probe) {
+  for (const auto* file : {&probe.tls.ca_file, &probe.tls.cert_file, &probe.tls.key_file}) {
+    if (*file && !readable(**file)) return "cannot read " + **file;
+  }
+  for (const auto* list :
+       {&probe.http.fail_if_body_matches_regexp, &probe.http.fail_if_body_not_matches_regexp}) {
+    for (const auto& text : *list) {
+      if (auto compiled = targets::Pattern::compile(text); !compiled) return compiled.error();
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::vector<int>> parse_status_codes(const std::string& text) {
+  std::vector<int> codes;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto comma = text.find(',', start);
+    std::string item =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    int code = 0;
+    auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), code);
+    if (ec != std::errc() || end != item.data() + item.size() || code < 100 || code > 599) {
+      return std::nullopt;
+    }
+    codes.push_back(code);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return codes;
 }
 
 }  // namespace
@@ -145,12 +177,42 @@ targets::Expected<CheckFlags> parse_check_flags(std::span<const std::string> arg
       flags.probe.ssh.command = *value;
     } else if (name == "--ssh.expect") {
       flags.probe.ssh.expect = *value;
+    } else if (name == "--tls.ca-file") {
+      flags.probe.tls.ca_file = *value;
+    } else if (name == "--tls.cert-file") {
+      flags.probe.tls.cert_file = *value;
+    } else if (name == "--tls.key-file") {
+      flags.probe.tls.key_file = *value;
+    } else if (name == "--tls.server-name") {
+      flags.probe.tls.server_name = *value;
+    } else if (name == "--tls.insecure") {
+      flags.probe.tls.insecure_skip_verify = true;
+    } else if (name == "--tls.min-version") {
+      if (*value != "TLS10" && *value != "TLS11" && *value != "TLS12" && *value != "TLS13") {
+        return Result::failure("flag --tls.min-version: \"" + *value + "\" must be TLS10..TLS13");
+      }
+      flags.probe.tls.min_version = *value;
+    } else if (name == "--http.valid-status-codes") {
+      auto codes = parse_status_codes(*value);
+      if (!codes)
+        return Result::failure("flag --http.valid-status-codes: \"" + *value +
+                               "\" is not a list like 200,301");
+      flags.probe.http.valid_status_codes = *codes;
+    } else if (name == "--http.fail-if-body-matches") {
+      flags.probe.http.fail_if_body_matches_regexp.push_back(*value);
+    } else if (name == "--http.fail-if-body-not-matches") {
+      flags.probe.http.fail_if_body_not_matches_regexp.push_back(*value);
+    } else if (name == "--http.method") {
+      flags.probe.http.method = *value;
+    } else if (name == "--http.no-follow-redirects") {
+      flags.probe.http.follow_redirects = false;
     } else {
       return Result::failure("unknown flag " + name + " (see reachprobe check --help)");
     }
   }
   if (flags.targets.empty()) return Result::failure("check needs at least one TARGET");
   if (auto error = validate_ssh(flags.probe.ssh)) return Result::failure(*error);
+  if (auto error = validate_web(flags.probe)) return Result::failure(*error);
   return flags;
 }
 

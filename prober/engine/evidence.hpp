@@ -87,8 +87,48 @@ struct SshExecEvidence {
   bool output_truncated = false;
 };
 
-using Evidence =
-    std::variant<std::monostate, DnsEvidence, IcmpEvidence, PathEvidence, TcpEvidence,
-                 SshBannerEvidence, SshHandshakeEvidence, SshAuthEvidence, SshExecEvidence>;
+struct CertificateEvidence {
+  std::string subject;
+  std::string issuer;
+  std::vector<std::string> sans;
+  std::int64_t not_after = 0;
+};
+
+struct TlsEvidence {
+  std::string version;  // "TLS 1.3" (blackbox's probe_tls_version_info label)
+  std::string cipher;
+  std::optional<std::int64_t> earliest_cert_expiry;  // min notAfter over the presented chain
+  std::optional<CertificateEvidence> leaf;
+  std::string verify_error;  // OpenSSL's text for the first verification failure
+  bool verified = false;     // false with --tls.insecure or on failure
+};
+
+struct HttpPhases {
+  double resolve = 0, connect = 0, tls = 0, processing = 0, transfer = 0;
+};
+
+struct HttpEvidence {
+  std::string url;
+  long status_code = 0;
+  std::string http_version;  // "HTTP/1.1", "HTTP/2.0"
+  HttpPhases phases;
+  std::size_t body_bytes = 0;
+  std::int64_t content_length = -1;
+  long redirects = 0;
+  bool ssl = false;
+  std::optional<std::int64_t> last_modified;
+  bool failed_due_to_regex = false;
+};
+
+struct GrpcEvidence {
+  std::string service;
+  std::optional<int> grpc_status;  // the RPC's status code
+  std::string serving_status;      // UNKNOWN, SERVING, NOT_SERVING, SERVICE_UNKNOWN
+  std::string http_version;
+};
+
+using Evidence = std::variant<std::monostate, DnsEvidence, IcmpEvidence, PathEvidence, TcpEvidence,
+                              SshBannerEvidence, SshHandshakeEvidence, SshAuthEvidence,
+                              SshExecEvidence, TlsEvidence, HttpEvidence, GrpcEvidence>;
 
 }  // namespace reachprobe::engine

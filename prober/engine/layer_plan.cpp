@@ -36,8 +36,17 @@ targets::Expected<LayerPlan> plan_for(const targets::Target& target, bool trace_
     case Scheme::http:
     case Scheme::https:
     case Scheme::grpc:
-    case Scheme::grpcs:
-      break;
+    case Scheme::grpcs: {
+      bool tls = target.scheme == Scheme::https || target.scheme == Scheme::grpcs;
+      bool grpc = target.scheme == Scheme::grpc || target.scheme == Scheme::grpcs;
+      plan.module = grpc ? "grpc" : "http_2xx";
+      plan.layers = {{Layer::dns, true}, {Layer::icmp, false}};
+      if (trace_path) plan.layers.push_back({Layer::path, false});
+      plan.layers.push_back({Layer::tcp, true});
+      if (tls) plan.layers.push_back({Layer::tls, true});
+      plan.layers.push_back({grpc ? Layer::grpc : Layer::http, true});
+      return plan;
+    }
   }
   return targets::Expected<LayerPlan>::failure(
       "target \"" + target.text + "\": " + targets::to_string(target.scheme) +

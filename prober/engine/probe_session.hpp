@@ -8,10 +8,13 @@
 #include "engine/deadline.hpp"
 #include "engine/layer_plan.hpp"
 #include "net/cares_resolver.hpp"
+#include "net/curl_multi.hpp"
 #include "net/icmp_service.hpp"
 #include "net/ssh_session.hpp"
+#include "net/web_transfer.hpp"
 #include "targets/ssh_spec.hpp"
 #include "targets/target.hpp"
+#include "targets/web_spec.hpp"
 
 namespace reachprobe::engine {
 
@@ -24,18 +27,23 @@ struct ProbeOptions {
   bool trace_path = true;
   IpProtocol ip_protocol = IpProtocol::any;  // any: prefer IPv6, fall back to IPv4 (blackbox)
   targets::SshSpec ssh;
+  targets::HttpSpec http;
+  targets::TlsSpec tls;  // for https:// and grpcs:// targets
+  std::string grpc_service_override;
 };
 
 // Process-wide machinery shared by every probe; it outlives every probe coroutine.
 struct Services {
-  explicit Services(net::any_io_executor ex) : executor(ex), icmp(ex) {}
+  explicit Services(net::any_io_executor ex) : executor(ex), icmp(ex), curl(ex) {}
   net::any_io_executor executor;
   net_io::IcmpService icmp;
+  net_io::CurlMulti curl;
   std::unique_ptr<net_io::DnsResolver> resolver;  // null when it could not be created
   std::string resolver_error;
 
   void shutdown() {
     icmp.shutdown();
+    curl.shutdown();
     if (resolver) resolver->shutdown();
   }
 };
@@ -48,10 +56,14 @@ struct ProbeSession {
   ProbeOptions options;
   LayerPlan plan;
   Deadline deadline;
-  std::optional<net::ip::address> address;  // set by the dns layer
+  std::optional<net::ip::address> address = {};  // set by the dns layer
   // The tcp layer's connection, kept when a layer above it (ssh, tls) continues on it.
-  std::optional<net::ip::tcp::socket> connection;
-  std::unique_ptr<net_io::SshSession> ssh;  // from ssh_banner on; freed with the session
+  std::optional<net::ip::tcp::socket> connection = {};
+  std::unique_ptr<net_io::SshSession> ssh = {};  // from ssh_banner on; freed with the session
+  // The one HTTP(S)/gRPC transfer the tls, http and grpc layers each read their part of.
+  std::optional<net_io::WebOutcome> web = {};
+  std::chrono::nanoseconds dns_duration{0};
+  std::chrono::nanoseconds tcp_duration{0};
   std::string ssh_user() const;
 
   // Pacing shared by the icmp and path layers: echoes fit in half the budget, at most 100 ms

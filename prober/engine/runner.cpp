@@ -22,6 +22,9 @@ constexpr LayerEntry kLayerTable[] = {
     {Layer::ssh_handshake, &layers::run_ssh_handshake_layer},
     {Layer::ssh_auth, &layers::run_ssh_auth_layer},
     {Layer::ssh_exec, &layers::run_ssh_exec_layer},
+    {Layer::tls, &layers::run_tls_layer},
+    {Layer::http, &layers::run_http_layer},
+    {Layer::grpc, &layers::run_grpc_layer},
 };
 
 // The layers that ride on the transport connection, in path order after tcp.
@@ -89,10 +92,7 @@ net::awaitable<ProbeReport> run_target(std::shared_ptr<Services> services, targe
                        std::move(target),
                        options,
                        std::move(plan),
-                       Deadline::from_now(options.timeout),
-                       std::nullopt,
-                       std::nullopt,
-                       nullptr};
+                       Deadline::from_now(options.timeout)};
   ProbeReport report;
   report.target = session.target;
   report.module = session.plan.module;
@@ -101,6 +101,7 @@ net::awaitable<ProbeReport> run_target(std::shared_ptr<Services> services, targe
   // DNS gets at most half the budget: a resolver that needs more is itself the problem.
   auto dns =
       co_await run_planned(session, Layer::dns, session.deadline.capped(options.timeout / 2));
+  session.dns_duration = dns.duration;
   report.layers.push_back(std::move(dns));
   report.address = session.address;
 

@@ -94,6 +94,25 @@ net::awaitable<LayerResult> run_dns_layer(ProbeSession& session, Deadline deadli
   }
   evidence.server = resolver->servers();
 
+  if (resolver->uses_system_config()) {
+    // The hosts file first, as the system resolver does; IPv6 first unless told otherwise.
+    auto protocol_pref = session.options.ip_protocol;
+    std::vector<net::ip::address> found;
+    if (protocol_pref != IpProtocol::ip4) found = resolver->hosts_file_lookup(evidence.name, true);
+    if (found.empty() && protocol_pref != IpProtocol::ip6) {
+      found = resolver->hosts_file_lookup(evidence.name, false);
+    }
+    if (!found.empty()) {
+      evidence.server = "/etc/hosts";
+      evidence.addresses = found;
+      session.address = found.front();
+      result.status = Status::ok;
+      result.detail = "from the hosts file";
+      finish(result);
+      co_return result;
+    }
+  }
+
   auto protocol = session.options.ip_protocol;
   DnsResolver::Answer a, aaaa;
   bool asked_a = protocol != IpProtocol::ip6;

@@ -1,8 +1,8 @@
 #include <array>
-#include <regex>
 
 #include "layers/layers.hpp"
 #include "layers/ssh_common.hpp"
+#include "targets/pattern.hpp"
 
 namespace reachprobe::layers {
 namespace {
@@ -35,12 +35,8 @@ net::awaitable<std::optional<int>> until_done(net_io::SshSession& ssh, Deadline 
 bool output_matches(const std::string& pattern, std::string output) {
   if (!output.empty() && output.back() == '\n') output.pop_back();
   if (!output.empty() && output.back() == '\r') output.pop_back();
-  try {
-    std::regex re(pattern, std::regex::ECMAScript | std::regex::multiline);
-    return std::regex_search(output, re);
-  } catch (const std::regex_error&) {
-    return false;  // validated when the flag was parsed; a bad pattern never matches
-  }
+  auto compiled = targets::Pattern::compile(pattern);
+  return compiled && compiled->search(output);  // validated when the flag was parsed
 }
 
 }  // namespace

@@ -55,6 +55,7 @@ net::awaitable<LayerResult> run_tcp_layer(ProbeSession& session, Deadline deadli
   auto outcome = co_await net_io::tcp_connect(
       net::ip::tcp::endpoint(evidence.address, evidence.port), std::nullopt, deadline);
   result.duration = outcome.elapsed;
+  session.tcp_duration = outcome.elapsed;
   if (!outcome.error) {
     result.status = Status::ok;
     if (session.plan.continues_above(engine::Layer::tcp)) {

@@ -106,6 +106,7 @@ targets::Expected<std::unique_ptr<DnsResolver>> DnsResolver::create(
       return Result::failure("--dns.server \"" + *server + "\": " + ares_strerror(status));
     }
   } else {
+    resolver->system_config_ = true;
     ares_addr_port_node* nodes = nullptr;
     if (ares_get_servers_ports(resolver->channel_, &nodes) == ARES_SUCCESS) {
       for (auto* n = nodes; n != nullptr; n = n->next) {
@@ -218,6 +219,31 @@ void DnsResolver::reschedule() {
     if (ec == net::error::operation_aborted) return;
     process(ARES_SOCKET_BAD, ARES_SOCKET_BAD);
   });
+}
+
+std::vector<net::ip::address> DnsResolver::hosts_file_lookup(const std::string& name,
+                                                             bool v6) const {
+  std::vector<net::ip::address> out;
+  if (channel_ == nullptr) return out;
+  hostent* host = nullptr;
+  if (ares_gethostbyname_file(channel_, name.c_str(), v6 ? AF_INET6 : AF_INET, &host) !=
+          ARES_SUCCESS ||
+      host == nullptr) {
+    return out;
+  }
+  for (char** entry = host->h_addr_list; entry != nullptr && *entry != nullptr; ++entry) {
+    if (v6) {
+      net::ip::address_v6::bytes_type bytes;
+      std::memcpy(bytes.data(), *entry, bytes.size());
+      out.emplace_back(net::ip::address_v6(bytes));
+    } else {
+      net::ip::address_v4::bytes_type bytes;
+      std::memcpy(bytes.data(), *entry, bytes.size());
+      out.emplace_back(net::ip::address_v4(bytes));
+    }
+  }
+  ares_free_hostent(host);
+  return out;
 }
 
 net::awaitable<DnsResolver::Answer> DnsResolver::query(std::string name, bool v6,

@@ -34,6 +34,11 @@ class DnsResolver {
   // One A or AAAA query, answered or timed out by `deadline`.
   net::awaitable<Answer> query(std::string name, bool v6, engine::Deadline deadline);
 
+  // With the system configuration (no explicit server), names in the hosts file resolve from
+  // it, as getaddrinfo would: "localhost" must not become a DNS query.
+  std::vector<net::ip::address> hosts_file_lookup(const std::string& name, bool v6) const;
+  bool uses_system_config() const { return system_config_; }
+
   // The servers in use, for reports ("198.18.1.1:53").
   const std::string& servers() const { return servers_; }
 
@@ -55,6 +60,7 @@ class DnsResolver {
   std::unordered_map<ares_socket_t, std::unique_ptr<Watch>> watches_;
   std::string servers_;
   bool shut_down_ = false;
+  bool system_config_ = false;
 };
 
 }  // namespace reachprobe::net_io

@@ -1,0 +1,308 @@
+#include "net/web_transfer.hpp"
+
+#include <arpa/inet.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <ctime>
+
+namespace reachprobe::net_io {
+namespace {
+
+// Everything curl's callbacks write into; lives in the coroutine frame for the transfer.
+struct TransferState {
+  const WebRequest* request = nullptr;
+  WebOutcome* outcome = nullptr;
+  int preconnected_fd = -1;  // handed to curl once, for the first connection
+  bool preconnected_used = false;
+  CURL* easy = nullptr;
+  bool tls_read = false;
+};
+
+// The SSL* is only valid during the transfer: read version and cipher from the first header.
+void read_tls_session(TransferState& state) {
+  if (state.tls_read || !state.outcome->tls.attempted) return;
+  state.tls_read = true;
+  curl_tlssessioninfo* info = nullptr;
+  if (curl_easy_getinfo(state.easy, CURLINFO_TLS_SSL_PTR, &info) != CURLE_OK || info == nullptr ||
+      info->backend != CURLSSLBACKEND_OPENSSL || info->internals == nullptr) {
+    return;
+  }
+  auto* ssl = static_cast<SSL*>(info->internals);
+  state.outcome->tls.version = SSL_get_version(ssl);
+  if (const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl)) {
+    state.outcome->tls.cipher = SSL_CIPHER_get_name(cipher);
+  }
+}
+
+int ex_data_index() {
+  static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+std::string x509_name(X509_NAME* name) {
+  if (name == nullptr) return "";
+  std::array<char, 512> buf{};
+  X509_NAME_oneline(name, buf.data(), static_cast<int>(buf.size()));
+  return buf.data();
+}
+
+std::vector<std::string> subject_alt_names(X509* cert) {
+  std::vector<std::string> out;
+  auto* names =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  if (names == nullptr) return out;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
+    if (name->type == GEN_DNS) {
+      const auto* s = name->d.dNSName;
+      out.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                       static_cast<std::size_t>(ASN1_STRING_length(s)));
+    } else if (name->type == GEN_IPADD) {
+      const auto* s = name->d.iPAddress;
+      std::array<char, 64> text{};
+      int len = ASN1_STRING_length(s);
+      const unsigned char* bytes = ASN1_STRING_get0_data(s);
+      if (len == 4 || len == 16) {
+        inet_ntop(len == 4 ? AF_INET : AF_INET6, bytes, text.data(), text.size());
+        out.emplace_back(text.data());
+      }
+    }
+  }
+  GENERAL_NAMES_free(names);
+  return out;
+}
+
+// Sees every certificate of the chain, also when verification fails (CURLINFO_CERTINFO is
+// empty then), and leaves OpenSSL's verdict unchanged.
+int verify_callback(int preverify_ok, X509_STORE_CTX* store) {
+  auto* ssl =
+      static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  auto* state =
+      static_cast<TransferState*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ex_data_index()));
+  X509* cert = X509_STORE_CTX_get_current_cert(store);
+  if (state == nullptr || cert == nullptr) return preverify_ok;
+  int depth = X509_STORE_CTX_get_error_depth(store);
+  auto& chain = state->outcome->tls.chain;
+  auto it = std::find_if(chain.begin(), chain.end(),
+                         [depth](const CertFacts& c) { return c.depth == depth; });
+  if (it == chain.end()) {
+    CertFacts facts;
+    facts.depth = depth;
+    facts.subject = x509_name(X509_get_subject_name(cert));
+    facts.issuer = x509_name(X509_get_issuer_name(cert));
+    if (depth == 0) facts.sans = subject_alt_names(cert);
+    std::tm tm{};
+    if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1) facts.not_after = timegm(&tm);
+    chain.push_back(std::move(facts));
+    it = chain.end() - 1;
+  }
+  if (preverify_ok == 0 && it->verify_error == 0)
+    it->verify_error = X509_STORE_CTX_get_error(store);
+  return preverify_ok;
+}
+
+CURLcode on_ssl_ctx(CURL*, void* ssl_ctx, void* data) {
+  auto* ctx = static_cast<SSL_CTX*>(ssl_ctx);
+  SSL_CTX_set_ex_data(ctx, ex_data_index(), data);
+  SSL_CTX_set_verify(ctx, SSL_CTX_get_verify_mode(ctx), &verify_callback);
+  return CURLE_OK;
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) s.pop_back();
+  std::size_t i = 0;
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i])) != 0) ++i;
+  return s.substr(i);
+}
+
+std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* state = static_cast<TransferState*>(user);
+  std::size_t n = size * count;
+  std::string line(data, n);
+  auto& outcome = *state->outcome;
+  read_tls_session(*state);
+  if (line.rfind("HTTP/", 0) == 0) {
+    outcome.headers.clear();  // a new response (redirect, 100-continue): keep the final one
+    return n;
+  }
+  auto colon = line.find(':');
+  if (colon != std::string::npos && outcome.headers.size() < 200) {
+    std::string name = line.substr(0, colon);
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    outcome.headers.emplace_back(name, trim(line.substr(colon + 1)));
+  }
+  return n;
+}
+
+std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* state = static_cast<TransferState*>(user);
+  std::size_t n = size * count;
+  auto& outcome = *state->outcome;
+  outcome.body_bytes += n;
+  std::size_t keep = state->request->body_keep;
+  if (outcome.body.size() < keep)
+    outcome.body.append(data, std::min(n, keep - outcome.body.size()));
+  if (state->request->body_size_limit > 0 && outcome.body_bytes > state->request->body_size_limit) {
+    outcome.body_limit_exceeded = true;
+    return 0;  // aborts the transfer (CURLE_WRITE_ERROR)
+  }
+  return n;
+}
+
+// The first connection is the tcp layer's; later ones (redirects) are opened as usual.
+curl_socket_t on_open_socket(void* user, curlsocktype, curl_sockaddr* address) {
+  auto* state = static_cast<TransferState*>(user);
+  if (state->preconnected_fd >= 0 && !state->preconnected_used) {
+    state->preconnected_used = true;
+    return state->preconnected_fd;
+  }
+  return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+}
+
+int on_socket_options(void* user, curl_socket_t fd, curlsocktype) {
+  auto* state = static_cast<TransferState*>(user);
+  return fd == state->preconnected_fd ? CURL_SOCKOPT_ALREADY_CONNECTED : CURL_SOCKOPT_OK;
+}
+
+long min_tls_version(const std::optional<std::string>& name) {
+  if (!name) return CURL_SSLVERSION_TLSv1_2;  // Go's client default, as blackbox
+  if (*name == "TLS10") return CURL_SSLVERSION_TLSv1_0;
+  if (*name == "TLS11") return CURL_SSLVERSION_TLSv1_1;
+  if (*name == "TLS13") return CURL_SSLVERSION_TLSv1_3;
+  return CURL_SSLVERSION_TLSv1_2;
+}
+
+double seconds(CURL* easy, CURLINFO info) {
+  curl_off_t us = 0;
+  curl_easy_getinfo(easy, info, &us);
+  return static_cast<double>(us) / 1e6;
+}
+
+void configure(CURL* easy, const WebRequest& r, TransferState& state, curl_slist*& headers,
+               curl_slist*& resolve, char* error_buffer) {
+  curl_easy_setopt(easy, CURLOPT_URL, r.url.c_str());
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
+  curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
+  curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
+  curl_easy_setopt(easy, CURLOPT_USERAGENT, "reachprobe/0.1");
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, r.follow_redirects ? 1L : 0L);
+  curl_easy_setopt(easy, CURLOPT_MAXREDIRS, static_cast<long>(r.max_redirects));
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &on_header);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, &state);
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &on_body);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &state);
+  curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, &on_open_socket);
+  curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, &state);
+  curl_easy_setopt(easy, CURLOPT_SOCKOPTFUNCTION, &on_socket_options);
+  curl_easy_setopt(easy, CURLOPT_SOCKOPTDATA, &state);
+  curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, &on_ssl_ctx);
+  curl_easy_setopt(easy, CURLOPT_SSL_CTX_DATA, &state);
+  curl_easy_setopt(easy, CURLOPT_SSLVERSION, min_tls_version(r.tls.min_version));
+  if (r.tls.ca_file) curl_easy_setopt(easy, CURLOPT_CAINFO, r.tls.ca_file->c_str());
+  if (r.tls.cert_file) curl_easy_setopt(easy, CURLOPT_SSLCERT, r.tls.cert_file->c_str());
+  if (r.tls.key_file) curl_easy_setopt(easy, CURLOPT_SSLKEY, r.tls.key_file->c_str());
+  if (r.tls.insecure_skip_verify) {
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  if (!r.resolve.empty()) {
+    resolve = curl_slist_append(resolve, r.resolve.c_str());
+    curl_easy_setopt(easy, CURLOPT_RESOLVE, resolve);
+  }
+  if (!r.compression.empty())
+    curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, r.compression.c_str());
+  if (r.basic_user) {
+    curl_easy_setopt(easy, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+    curl_easy_setopt(easy, CURLOPT_USERNAME, r.basic_user->c_str());
+    curl_easy_setopt(easy, CURLOPT_PASSWORD, r.basic_password ? r.basic_password->c_str() : "");
+  }
+  if (r.bearer_token) {
+    curl_easy_setopt(easy, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
+    curl_easy_setopt(easy, CURLOPT_XOAUTH2_BEARER, r.bearer_token->c_str());
+  }
+  for (const auto& [name, value] : r.headers) {
+    headers = curl_slist_append(headers, (name + ": " + value).c_str());
+  }
+  if (r.grpc) {
+    headers = curl_slist_append(headers, "content-type: application/grpc");
+    headers = curl_slist_append(headers, "te: trailers");
+    curl_easy_setopt(easy, CURLOPT_HTTP_VERSION,
+                     r.url.rfind("https", 0) == 0 ? CURL_HTTP_VERSION_2TLS
+                                                  : CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+  }
+  headers = curl_slist_append(headers, "Expect:");
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+  if (r.method == "HEAD") {
+    curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+  } else if (r.method != "GET" || !r.body.empty()) {
+    curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, r.body.data());
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+  }
+}
+
+void collect(CURL* easy, WebOutcome& o) {
+  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &o.status_code);
+  curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &o.http_version);
+  curl_easy_getinfo(easy, CURLINFO_REDIRECT_COUNT, &o.redirects);
+  curl_easy_getinfo(easy, CURLINFO_SSL_VERIFYRESULT, &o.tls.verify_result);
+  char* url = nullptr;
+  if (curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url != nullptr) {
+    o.effective_url = url;
+  }
+  o.final_ssl = o.effective_url.rfind("https://", 0) == 0;
+  o.connect = seconds(easy, CURLINFO_CONNECT_TIME_T);
+  o.appconnect = seconds(easy, CURLINFO_APPCONNECT_TIME_T);
+  o.pretransfer = seconds(easy, CURLINFO_PRETRANSFER_TIME_T);
+  o.starttransfer = seconds(easy, CURLINFO_STARTTRANSFER_TIME_T);
+  o.total = seconds(easy, CURLINFO_TOTAL_TIME_T);
+  curl_off_t length = -1;
+  curl_easy_getinfo(easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+  o.content_length = length;
+  long filetime = -1;
+  curl_easy_getinfo(easy, CURLINFO_FILETIME, &filetime);
+  if (filetime >= 0) o.last_modified = filetime;
+}
+
+}  // namespace
+
+net::awaitable<WebOutcome> run_web_transfer(CurlMulti& multi, WebRequest request,
+                                            std::optional<net::ip::tcp::socket> connection,
+                                            engine::Deadline deadline) {
+  WebOutcome outcome;
+  outcome.tls.attempted = request.url.rfind("https://", 0) == 0;
+  TransferState state;
+  state.request = &request;
+  state.outcome = &outcome;
+  // curl takes the fd over and closes it through CLOSESOCKETFUNCTION.
+  if (connection) state.preconnected_fd = connection->release();
+  std::array<char, CURL_ERROR_SIZE> error_buffer{};
+  curl_slist* headers = nullptr;
+  curl_slist* resolve = nullptr;
+  CURL* easy = curl_easy_init();
+  state.easy = easy;
+  configure(easy, request, state, headers, resolve, error_buffer.data());
+  curl_easy_setopt(easy, CURLOPT_FILETIME, 1L);
+  multi.adopt_sockets(easy);
+  outcome.code = co_await multi.perform(easy, deadline);
+  outcome.timed_out = outcome.code == CURLE_OPERATION_TIMEDOUT;
+  outcome.error = error_buffer.data();
+  collect(easy, outcome);
+  if (state.preconnected_fd >= 0 && !state.preconnected_used) close(state.preconnected_fd);
+  curl_easy_cleanup(easy);
+  curl_slist_free_all(headers);
+  curl_slist_free_all(resolve);
+  co_return outcome;
+}
+
+}  // namespace reachprobe::net_io

@@ -1,0 +1,77 @@
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/asio.hpp"
+#include "engine/deadline.hpp"
+#include "net/curl_multi.hpp"
+#include "targets/web_spec.hpp"
+
+namespace reachprobe::net_io {
+
+struct CertFacts {
+  int depth = 0;
+  std::string subject;
+  std::string issuer;
+  std::vector<std::string> sans;
+  std::int64_t not_after = 0;  // unix seconds
+  int verify_error = 0;        // X509_V_ERR_* OpenSSL reported at this depth, 0 if none
+};
+
+struct TlsFacts {
+  bool attempted = false;
+  std::string version;  // "TLSv1.3" as OpenSSL names it
+  std::string cipher;
+  std::vector<CertFacts> chain;  // as the verify callback saw it, leaf at depth 0
+  long verify_result = 0;        // CURLINFO_SSL_VERIFYRESULT
+};
+
+// One HTTP(S) request, as the http and grpc layers describe it to curl.
+struct WebRequest {
+  std::string url;
+  std::string method = "GET";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  bool grpc = false;  // HTTP/2: prior knowledge over plain TCP, ALPN over TLS
+  bool follow_redirects = true;
+  int max_redirects = 10;
+  std::string compression;
+  std::string resolve;              // CURLOPT_RESOLVE "host:port:address": the dns layer's answer
+  std::size_t body_keep = 1 << 20;  // bytes kept for regexps; the rest is counted, not kept
+  std::size_t body_size_limit = 0;  // abort past this many bytes (0: no limit)
+  std::optional<std::string> basic_user;
+  std::optional<std::string> basic_password;
+  std::optional<std::string> bearer_token;
+  targets::TlsSpec tls;
+};
+
+struct WebOutcome {
+  CURLcode code = CURLE_OK;
+  std::string error;  // curl's error buffer
+  bool timed_out = false;
+  long status_code = 0;
+  long http_version = 0;  // CURL_HTTP_VERSION_*
+  long redirects = 0;
+  bool final_ssl = false;
+  std::string effective_url;
+  // Seconds from the start of the transfer, as curl's *_TIME_T (0 when not reached).
+  double connect = 0, appconnect = 0, pretransfer = 0, starttransfer = 0, total = 0;
+  std::size_t body_bytes = 0;
+  std::string body;  // at most body_keep bytes
+  bool body_limit_exceeded = false;
+  std::int64_t content_length = -1;
+  std::vector<std::pair<std::string, std::string>> headers;  // of the final response + trailers
+  std::optional<std::int64_t> last_modified;
+  TlsFacts tls;
+};
+
+// Runs the request on `connection` (already connected by the tcp layer; further connections,
+// e.g. redirects, are opened by curl) until done or the deadline.
+net::awaitable<WebOutcome> run_web_transfer(CurlMulti& multi, WebRequest request,
+                                            std::optional<net::ip::tcp::socket> connection,
+                                            engine::Deadline deadline);
+
+}  // namespace reachprobe::net_io

@@ -1,0 +1,56 @@
+#pragma once
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "targets/secret.hpp"
+
+namespace reachprobe::targets {
+
+// blackbox_exporter's tls_config (prometheus/common).
+struct TlsSpec {
+  std::optional<std::string> ca_file;
+  std::optional<std::string> cert_file;
+  std::optional<std::string> key_file;
+  std::optional<std::string> server_name;
+  bool insecure_skip_verify = false;
+  std::optional<std::string> min_version;  // "TLS10".."TLS13"
+};
+
+struct HeaderMatch {
+  std::string header;
+  std::string regexp;
+  bool allow_missing = false;
+};
+
+// blackbox_exporter's http module, with the same defaults.
+struct HttpSpec {
+  std::vector<int> valid_status_codes;           // empty: any 2xx
+  std::vector<std::string> valid_http_versions;  // e.g. "HTTP/1.1", "HTTP/2.0"; empty: any
+  std::string method = "GET";
+  std::map<std::string, std::string> headers;
+  std::string body;
+  std::string compression;  // "", gzip, br, deflate, identity
+  bool follow_redirects = true;
+  int max_redirects = 10;  // blackbox's hard cap
+  bool fail_if_ssl = false;
+  bool fail_if_not_ssl = false;
+  std::vector<std::string> fail_if_body_matches_regexp;
+  std::vector<std::string> fail_if_body_not_matches_regexp;
+  std::vector<HeaderMatch> fail_if_header_matches;
+  std::vector<HeaderMatch> fail_if_header_not_matches;
+  std::optional<std::string> basic_auth_username;
+  std::optional<Secret> basic_auth_password;
+  std::optional<Secret> bearer_token;
+  std::size_t body_size_limit = 0;  // 0: unlimited, as blackbox; memory is capped regardless
+  TlsSpec tls;
+};
+
+struct GrpcSpec {
+  std::string service;  // "" asks about the whole server
+  TlsSpec tls;
+};
+
+}  // namespace reachprobe::targets
