@@ -1,0 +1,17 @@
+#pragma once
+// Pieces the summary sentences share across files (classify/ internal).
+#include <chrono>
+#include <string>
+
+#include "engine/probe_report.hpp"
+
+namespace reachprobe::classify::detail {
+
+double secs(std::chrono::nanoseconds d);
+std::string target_address(const engine::ProbeReport& r);
+std::string endpoint(const engine::ProbeReport& r);  // "198.18.3.2:22", "[::1]:22"
+std::string url_of(const engine::ProbeReport& r);
+std::string ssh_sentence(const engine::ProbeReport& r, const engine::Verdict& v);
+std::string web_sentence(const engine::ProbeReport& r, const engine::Verdict& v);
+
+}  // namespace reachprobe::classify::detail
