@@ -19,6 +19,8 @@ class Expected {
   T&& value() && { return std::get<T>(std::move(state_)); }
   const T& operator*() const& { return value(); }
   const T* operator->() const { return &value(); }
+  T* operator->() { return &value(); }
+  T& operator*() & { return value(); }
   const std::string& error() const { return std::get<Error>(state_).message; }
 
  private:

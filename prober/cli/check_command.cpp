@@ -6,7 +6,9 @@
 #include <iostream>
 
 #include "cli/flags.hpp"
+#include "engine/module_plan.hpp"
 #include "engine/runner.hpp"
+#include "targets/config_loader.hpp"
 #include "exporters/json_report.hpp"
 #include "exporters/text_report.hpp"
 #include "targets/target_parser.hpp"
@@ -113,16 +115,40 @@ int run_check_command(std::span<const std::string> args) {
   auto flags = parse_check_flags(args);
   if (!flags) return usage_error(flags.error());
 
+  std::optional<targets::Module> module;
+  if (flags->config_file || flags->module) {
+    targets::Config config;
+    if (flags->config_file) {
+      auto loaded = targets::load_config_file(*flags->config_file);
+      if (!loaded) return usage_error(loaded.error());
+      config = std::move(loaded).value();
+    } else {
+      config = targets::default_config();
+    }
+    if (!flags->module) return usage_error("--config.file needs --module NAME for check");
+    auto it = config.modules.find(*flags->module);
+    if (it == config.modules.end()) return usage_error("unknown module \"" + *flags->module + "\"");
+    module = it->second;
+  }
+
   std::vector<PlannedTarget> planned;
   bool needs_dns = false;
   for (const auto& text : flags->targets) {
-    auto target = targets::parse_target(text);
-    if (!target) return usage_error(target.error());
-    auto plan =
-        engine::plan_for(*target, flags->probe.trace_path, flags->probe.ssh.has_credentials());
-    if (!plan) return usage_error(plan.error());
-    needs_dns = needs_dns || !target->host_is_ip_literal;
-    planned.push_back({std::move(target).value(), std::move(plan).value()});
+    PlannedTarget p;
+    if (module) {
+      auto applied = engine::apply_module(*module, text, flags->probe);
+      if (!applied) return usage_error(applied.error());
+      p = {std::move(applied->target), std::move(applied->plan)};
+    } else {
+      auto target = targets::parse_target(text);
+      if (!target) return usage_error(target.error());
+      auto plan =
+          engine::plan_for(*target, flags->probe.trace_path, flags->probe.ssh.has_credentials());
+      if (!plan) return usage_error(plan.error());
+      p = {std::move(target).value(), std::move(plan).value()};
+    }
+    needs_dns = needs_dns || !p.target.host_is_ip_literal;
+    planned.push_back(std::move(p));
   }
 
   net::io_context io(1);

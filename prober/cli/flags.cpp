@@ -19,9 +19,6 @@ namespace {
 
 using Result = targets::Expected<CheckFlags>;
 
-// Flags of the contract whose layers (or the config loader) come in later work: accepted as
-// names so the error says what is missing instead of "unknown flag".
-constexpr std::array<std::string_view, 2> kNotYetSupported = {"--config.file", "--module"};
 
 // Secrets never come from argv (visible in ps): files or these environment variables.
 constexpr const char* kPasswordEnv = "REACHPROBE_SSH_PASSWORD";
@@ -129,12 +126,6 @@ targets::Expected<CheckFlags> parse_check_flags(std::span<const std::string> arg
       if (i + 1 >= args.size()) return Result::failure("flag " + name + " needs a value");
       value = args[++i];
     }
-    if (std::find(kNotYetSupported.begin(), kNotYetSupported.end(), name) !=
-        kNotYetSupported.end()) {
-      return Result::failure("flag " + name +
-                             " is not supported by this build yet (it needs the SSH/TLS layers "
-                             "or config modules)");
-    }
     if (name == "--json") {
       flags.json = true;
     } else if (name == "--no-path") {
@@ -177,6 +168,10 @@ targets::Expected<CheckFlags> parse_check_flags(std::span<const std::string> arg
       flags.probe.ssh.command = *value;
     } else if (name == "--ssh.expect") {
       flags.probe.ssh.expect = *value;
+    } else if (name == "--config.file") {
+      flags.config_file = *value;
+    } else if (name == "--module") {
+      flags.module = *value;
     } else if (name == "--tls.ca-file") {
       flags.probe.tls.ca_file = *value;
     } else if (name == "--tls.cert-file") {

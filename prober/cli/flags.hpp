@@ -15,6 +15,8 @@ struct CheckFlags {
   std::vector<std::string> targets;
   bool json = false;
   std::optional<std::string> dns_server;
+  std::optional<std::string> config_file;  // blackbox module file; built-in modules without it
+  std::optional<std::string> module;       // forces this module for every target
   engine::ProbeOptions probe;
 };
 

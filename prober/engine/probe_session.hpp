@@ -18,7 +18,9 @@
 
 namespace reachprobe::engine {
 
-enum class IpProtocol : std::uint8_t { any, ip4, ip6 };
+// any: IPv6 preferred, IPv4 as fallback (blackbox's default); ip4_first: the reverse;
+// ip4/ip6: that family only.
+enum class IpProtocol : std::uint8_t { any, ip4_first, ip4, ip6 };
 
 // How to probe, as the check flags (or, later, a module) say.
 struct ProbeOptions {

@@ -98,10 +98,11 @@ net::awaitable<LayerResult> run_dns_layer(ProbeSession& session, Deadline deadli
     // The hosts file first, as the system resolver does; IPv6 first unless told otherwise.
     auto protocol_pref = session.options.ip_protocol;
     std::vector<net::ip::address> found;
-    if (protocol_pref != IpProtocol::ip4) found = resolver->hosts_file_lookup(evidence.name, true);
-    if (found.empty() && protocol_pref != IpProtocol::ip6) {
-      found = resolver->hosts_file_lookup(evidence.name, false);
-    }
+    bool want_v6 = protocol_pref != IpProtocol::ip4;
+    bool want_v4 = protocol_pref != IpProtocol::ip6;
+    if (protocol_pref == IpProtocol::ip4_first) found = resolver->hosts_file_lookup(evidence.name, false);
+    if (found.empty() && want_v6) found = resolver->hosts_file_lookup(evidence.name, true);
+    if (found.empty() && want_v4) found = resolver->hosts_file_lookup(evidence.name, false);
     if (!found.empty()) {
       evidence.server = "/etc/hosts";
       evidence.addresses = found;

@@ -34,7 +34,6 @@ TEST(CheckFlags, BadInputIsOneLineNamingTheFlag) {
            {{"--count", "0", "h"}, "flag --count"},
            {{"--ip-protocol", "ip5", "h"}, "must be ip4 or ip6"},
            {{"--json"}, "at least one TARGET"},
-           {{"--module", "m", "h"}, "not supported by this build yet"},
            {{"--http.valid-status-codes", "2xx", "h"}, "is not a list like 200,301"},
            {{"--http.fail-if-body-matches", "(", "h"}, "invalid regular expression"},
            {{"--tls.ca-file", "/nonexistent", "h"}, "cannot read /nonexistent"},

@@ -1,0 +1,102 @@
+#include "engine/module_plan.hpp"
+
+#include <algorithm>
+
+#include "targets/target_parser.hpp"
+
+namespace reachprobe::engine {
+namespace {
+
+using Result = targets::Expected<ModuleTarget>;
+using targets::ProberKind;
+
+IpProtocol protocol_of(const targets::AddressSpec& address) {
+  // blackbox prefers a family and falls back to the other; without fallback, only that one.
+  if (address.ip_protocol_fallback) {
+    return address.preferred_ip_protocol == "ip4" ? IpProtocol::ip4_first : IpProtocol::any;
+  }
+  return address.preferred_ip_protocol == "ip4" ? IpProtocol::ip4 : IpProtocol::ip6;
+}
+
+std::string with_scheme(const std::string& text, const std::string& scheme) {
+  return text.find("://") == std::string::npos ? scheme + "://" + text : text;
+}
+
+// `layers:` narrows (or widens, for icmp and path) the kind's own plan.
+void apply_layers(const std::vector<std::string>& wanted, LayerPlan& plan) {
+  if (wanted.empty()) return;
+  auto listed = [&wanted](Layer layer) {
+    return std::find(wanted.begin(), wanted.end(), to_string(layer)) != wanted.end();
+  };
+  std::vector<PlannedLayer> kept;
+  for (const auto& p : plan.layers) {
+    if (p.layer == Layer::dns || listed(p.layer)) kept.push_back(p);
+  }
+  if (listed(Layer::icmp) && !plan.find(Layer::icmp)) kept.push_back({Layer::icmp, false});
+  if (listed(Layer::path) && !plan.find(Layer::path)) kept.push_back({Layer::path, false});
+  std::sort(kept.begin(), kept.end(),
+            [](const PlannedLayer& a, const PlannedLayer& b) { return a.layer < b.layer; });
+  plan.layers = kept;
+}
+
+}  // namespace
+
+targets::Expected<ModuleTarget> apply_module(const targets::Module& module,
+                                            const std::string& target_text, ProbeOptions& options) {
+  if (module.timeout.count() > 0) options.timeout = module.timeout;
+  std::string text = target_text;
+  switch (module.prober) {
+    case ProberKind::http:
+      text = with_scheme(text, "http");
+      options.http = module.http;
+      options.tls = module.http.tls;
+      options.ip_protocol = protocol_of(module.http_address);
+      break;
+    case ProberKind::tcp:
+      if (module.tcp.tls || !module.tcp.query_response.empty()) {
+        return Result::failure("module \"" + module.name +
+                               "\": tcp modules with tls or query_response are not supported by "
+                               "check yet (use an ssh, http or grpc module)");
+      }
+      options.ip_protocol = protocol_of(module.tcp.address);
+      break;
+    case ProberKind::icmp:
+      options.ip_protocol = protocol_of(module.icmp.address);
+      break;
+    case ProberKind::grpc: {
+      bool tls = module.grpc.tls.ca_file || module.grpc.tls.server_name ||
+                 module.grpc.tls.insecure_skip_verify;
+      text = with_scheme(text, tls ? "grpcs" : "grpc");
+      options.tls = module.grpc.tls;
+      options.grpc_service_override = module.grpc.service;
+      options.ip_protocol = protocol_of(module.grpc_address);
+      break;
+    }
+    case ProberKind::ssh:
+      text = with_scheme(text, "ssh");
+      options.ssh = module.ssh;
+      break;
+    case ProberKind::path:
+      options.trace_path = true;
+      break;
+    case ProberKind::dns:
+      return Result::failure("module \"" + module.name +
+                             "\": the dns prober (querying a DNS server) is not supported by "
+                             "check yet");
+  }
+  auto target = targets::parse_target(text);
+  if (!target) return Result::failure(target.error());
+  if (module.prober == ProberKind::icmp && target->port) {
+    return Result::failure("module \"" + module.name + "\": an icmp target has no port");
+  }
+  if (module.prober == ProberKind::tcp && !target->port) {
+    return Result::failure("module \"" + module.name + "\": a tcp target needs host:port");
+  }
+  auto plan = plan_for(*target, options.trace_path, options.ssh.has_credentials());
+  if (!plan) return Result::failure(plan.error());
+  plan->module = module.name;
+  apply_layers(module.layers, *plan);
+  return ModuleTarget{std::move(target).value(), std::move(plan).value()};
+}
+
+}  // namespace reachprobe::engine

@@ -1,0 +1,441 @@
+#include "targets/config_loader.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include "targets/duration.hpp"
+#include "targets/pattern.hpp"
+
+namespace reachprobe::targets {
+namespace {
+
+// A load error, thrown only inside this file and turned into an Expected at its edge.
+struct ConfigError {
+  std::string message;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& what) const {
+    throw ConfigError{file_ + ":" + std::to_string(at.Mark().line + 1) + ": " + what};
+  }
+
+  // Each key of `node` must be known; `handle` reads the one it is given.
+  void map(const YAML::Node& node, const std::string& type, const std::set<std::string>& known,
+           const std::function<void(const std::string&, const YAML::Node&)>& handle) const {
+    if (node.IsNull()) return;
+    if (!node.IsMap()) fail(node, type + " must be a mapping");
+    for (const auto& entry : node) {
+      std::string key = entry.first.as<std::string>();
+      if (!known.contains(key)) fail(entry.first, "field " + key + " not found in type " + type);
+      handle(key, entry.second);
+    }
+  }
+
+  template <typename T>
+  T scalar(const YAML::Node& node, const std::string& what) const {
+    if (!node.IsScalar()) fail(node, what + " must be a scalar");
+    try {
+      return node.as<T>();
+    } catch (const YAML::Exception&) {
+      fail(node, "cannot read \"" + node.Scalar() + "\" as " + what);
+    }
+  }
+  std::string text(const YAML::Node& n, const std::string& what) const { return scalar<std::string>(n, what); }
+  bool boolean(const YAML::Node& n, const std::string& what) const { return scalar<bool>(n, what); }
+  int integer(const YAML::Node& n, const std::string& what) const { return scalar<int>(n, what); }
+
+  std::vector<std::string> strings(const YAML::Node& node, const std::string& what) const {
+    if (node.IsNull()) return {};
+    if (!node.IsSequence()) fail(node, what + " must be a list");
+    std::vector<std::string> out;
+    for (const auto& item : node) out.push_back(text(item, what));
+    return out;
+  }
+  std::vector<std::string> regexps(const YAML::Node& node, const std::string& what) const {
+    auto list = strings(node, what);
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      if (auto p = Pattern::compile(list[i]); !p) fail(node[i], what + ": " + p.error());
+    }
+    return list;
+  }
+  std::chrono::nanoseconds duration(const YAML::Node& node, const std::string& what) const {
+    auto d = parse_duration(text(node, what));
+    if (!d) fail(node, what + ": " + d.error());
+    return *d;
+  }
+  std::string ip_protocol(const YAML::Node& node) const {
+    auto value = text(node, "preferred_ip_protocol");
+    if (value != "ip4" && value != "ip6") fail(node, "preferred_ip_protocol must be ip4 or ip6");
+    return value;
+  }
+
+  void tls(const YAML::Node& node, TlsSpec& spec) const {
+    map(node, "config.TLSConfig",
+        {"ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify", "min_version",
+         "max_version"},
+        [&](const std::string& key, const YAML::Node& v) {
+          if (key == "ca_file") spec.ca_file = text(v, key);
+          else if (key == "cert_file") spec.cert_file = text(v, key);
+          else if (key == "key_file") spec.key_file = text(v, key);
+          else if (key == "server_name") spec.server_name = text(v, key);
+          else if (key == "insecure_skip_verify") spec.insecure_skip_verify = boolean(v, key);
+          else if (key == "min_version" || key == "max_version") {
+            auto version = text(v, key);
+            static const std::set<std::string> kVersions = {"TLS10", "TLS11", "TLS12", "TLS13"};
+            if (!kVersions.contains(version)) fail(v, "unknown TLS version: " + version);
+            if (key == "min_version") spec.min_version = version;
+          }
+        });
+  }
+
+  bool address(const std::string& key, const YAML::Node& v, AddressSpec& spec) const {
+    if (key == "preferred_ip_protocol") spec.preferred_ip_protocol = ip_protocol(v);
+    else if (key == "ip_protocol_fallback") spec.ip_protocol_fallback = boolean(v, key);
+    else if (key == "source_ip_address") spec.source_ip_address = text(v, key);
+    else return false;
+    return true;
+  }
+
+  std::vector<HeaderMatch> header_matches(const YAML::Node& node, const std::string& what) const {
+    std::vector<HeaderMatch> out;
+    if (node.IsNull()) return out;
+    if (!node.IsSequence()) fail(node, what + " must be a list");
+    for (const auto& item : node) {
+      HeaderMatch m;
+      map(item, "config.HeaderMatch", {"header", "regexp", "allow_missing"},
+          [&](const std::string& key, const YAML::Node& v) {
+            if (key == "header") m.header = text(v, key);
+            else if (key == "regexp") m.regexp = regexps(YAML::Node(std::vector<std::string>{text(v, key)}), key)[0];
+            else m.allow_missing = boolean(v, key);
+          });
+      if (m.header.empty()) fail(item, what + ": header name must be set");
+      out.push_back(m);
+    }
+    return out;
+  }
+
+  void http(const YAML::Node& node, Module& module) const;
+  void tcp(const YAML::Node& node, TcpModuleSpec& spec) const;
+  void icmp(const YAML::Node& node, IcmpModuleSpec& spec) const;
+  void dns(const YAML::Node& node, DnsModuleSpec& spec) const;
+  void grpc(const YAML::Node& node, Module& module) const;
+  void ssh(const YAML::Node& node, SshSpec& spec) const;
+  Module module(const std::string& name, const YAML::Node& node) const;
+
+  const std::string& file() const { return file_; }
+
+ private:
+  std::string file_;
+};
+
+void Reader::http(const YAML::Node& node, Module& module) const {
+  auto& spec = module.http;
+  bool has_body = false;
+  map(node, "config.HTTPProbe",
+      {"valid_status_codes", "valid_http_versions", "method", "headers", "body", "body_file",
+       "compression", "follow_redirects", "no_follow_redirects", "fail_if_ssl", "fail_if_not_ssl",
+       "fail_if_body_matches_regexp", "fail_if_body_not_matches_regexp", "fail_if_header_matches",
+       "fail_if_header_not_matches", "preferred_ip_protocol", "ip_protocol_fallback",
+       "skip_resolve_phase_with_proxy", "body_size_limit", "basic_auth", "authorization",
+       "bearer_token", "bearer_token_file", "proxy_url", "tls_config", "enable_http2",
+       "enable_http3", "oauth2"},
+      [&](const std::string& key, const YAML::Node& v) {
+        if (address(key, v, module.http_address)) return;
+        if (key == "valid_status_codes") {
+          if (!v.IsSequence()) fail(v, "valid_status_codes must be a list of integers");
+          for (const auto& code : v) spec.valid_status_codes.push_back(integer(code, "status code"));
+        } else if (key == "valid_http_versions") spec.valid_http_versions = strings(v, key);
+        else if (key == "method") spec.method = text(v, key);
+        else if (key == "headers") {
+          if (!v.IsMap()) fail(v, "headers must be a mapping");
+        } else if (key == "body") {
+          if (has_body) fail(v, "setting body and body_file both are not allowed");
+          has_body = true;
+          spec.body = text(v, key);
+        } else if (key == "body_file") {
+          if (has_body) fail(v, "setting body and body_file both are not allowed");
+          has_body = true;
+          std::ifstream in(text(v, key));
+          if (!in) fail(v, "cannot read body_file " + text(v, key));
+          std::ostringstream body;
+          body << in.rdbuf();
+          spec.body = body.str();
+        } else if (key == "compression") {
+          spec.compression = text(v, key);
+          static const std::set<std::string> kKnown = {"", "gzip", "br", "deflate", "identity"};
+          if (!kKnown.contains(spec.compression)) fail(v, "invalid compression " + spec.compression);
+        } else if (key == "follow_redirects") spec.follow_redirects = boolean(v, key);
+        else if (key == "no_follow_redirects") spec.follow_redirects = !boolean(v, key);
+        else if (key == "fail_if_ssl") spec.fail_if_ssl = boolean(v, key);
+        else if (key == "fail_if_not_ssl") spec.fail_if_not_ssl = boolean(v, key);
+        else if (key == "fail_if_body_matches_regexp") spec.fail_if_body_matches_regexp = regexps(v, key);
+        else if (key == "fail_if_body_not_matches_regexp") spec.fail_if_body_not_matches_regexp = regexps(v, key);
+        else if (key == "fail_if_header_matches") spec.fail_if_header_matches = header_matches(v, key);
+        else if (key == "fail_if_header_not_matches") spec.fail_if_header_not_matches = header_matches(v, key);
+        else if (key == "body_size_limit") spec.body_size_limit = static_cast<std::size_t>(std::max(0, integer(v, key)));
+        else if (key == "tls_config") tls(v, spec.tls);
+        else if (key == "basic_auth") {
+          map(v, "config.BasicAuth", {"username", "password", "password_file"},
+              [&](const std::string& k, const YAML::Node& x) {
+                if (k == "username") spec.basic_auth_username = text(x, k);
+                else if (k == "password") spec.basic_auth_password = Secret(text(x, k));
+                else {
+                  Secret secret;
+                  if (auto error = read_secret_file(text(x, k), secret)) fail(x, *error);
+                  spec.basic_auth_password = secret;
+                }
+              });
+        } else if (key == "bearer_token") spec.bearer_token = Secret(text(v, key));
+        else if (key == "bearer_token_file") {
+          Secret secret;
+          if (auto error = read_secret_file(text(v, key), secret)) fail(v, *error);
+          spec.bearer_token = secret;
+        }
+        // skip_resolve_phase_with_proxy, authorization, proxy_url, enable_http2/3, oauth2:
+        // accepted for compatibility; see README for what reachprobe does with them.
+      });
+  if (node["headers"] && node["headers"].IsMap()) {
+    for (const auto& h : node["headers"]) spec.headers[h.first.as<std::string>()] = text(h.second, "header");
+  }
+}
+
+void Reader::tcp(const YAML::Node& node, TcpModuleSpec& spec) const {
+  map(node, "config.TCPProbe",
+      {"preferred_ip_protocol", "ip_protocol_fallback", "source_ip_address", "query_response",
+       "tls", "tls_config"},
+      [&](const std::string& key, const YAML::Node& v) {
+        if (address(key, v, spec.address)) return;
+        if (key == "tls") spec.tls = boolean(v, key);
+        else if (key == "tls_config") tls(v, spec.tls_config);
+        else if (key == "query_response") {
+          if (!v.IsSequence()) fail(v, "query_response must be a list");
+          for (const auto& step : v) {
+            QueryResponse qr;
+            map(step, "config.QueryResponse", {"expect", "send", "starttls", "labels"},
+                [&](const std::string& k, const YAML::Node& x) {
+                  if (k == "expect") {
+                    qr.expect = text(x, k);
+                    if (auto p = Pattern::compile(qr.expect); !p) fail(x, "expect: " + p.error());
+                  } else if (k == "send") qr.send = text(x, k);
+                  else if (k == "starttls") qr.starttls = boolean(x, k);
+                });
+            spec.query_response.push_back(qr);
+          }
+        }
+      });
+}
+
+void Reader::icmp(const YAML::Node& node, IcmpModuleSpec& spec) const {
+  map(node, "config.ICMPProbe",
+      {"preferred_ip_protocol", "ip_protocol_fallback", "source_ip_address", "payload_size",
+       "dont_fragment", "ttl"},
+      [&](const std::string& key, const YAML::Node& v) {
+        if (address(key, v, spec.address)) return;
+        if (key == "payload_size") spec.payload_size = integer(v, key);
+        else if (key == "dont_fragment") spec.dont_fragment = boolean(v, key);
+        else if (key == "ttl") {
+          spec.ttl = integer(v, key);
+          if (spec.ttl < 0) fail(v, "\"ttl\" cannot be negative");
+          if (spec.ttl > 255) fail(v, "\"ttl\" cannot exceed 255");
+        }
+      });
+}
+
+void Reader::dns(const YAML::Node& node, DnsModuleSpec& spec) const {
+  map(node, "config.DNSProbe",
+      {"preferred_ip_protocol", "ip_protocol_fallback", "source_ip_address", "query_name",
+       "query_type", "query_class", "recursion_desired", "transport_protocol", "dns_over_tls",
+       "tls_config", "valid_rcodes", "validate_answer_rrs", "validate_authority_rrs",
+       "validate_additional_rrs"},
+      [&](const std::string& key, const YAML::Node& v) {
+        if (address(key, v, spec.address)) return;
+        if (key == "query_name") spec.query_name = text(v, key);
+        else if (key == "query_type") spec.query_type = text(v, key);
+        else if (key == "query_class") spec.query_class = text(v, key);
+        else if (key == "recursion_desired") spec.recursion_desired = boolean(v, key);
+        else if (key == "transport_protocol") spec.transport_protocol = text(v, key);
+        else if (key == "dns_over_tls") spec.dns_over_tls = boolean(v, key);
+        else if (key == "tls_config") tls(v, spec.tls_config);
+        else if (key == "valid_rcodes") spec.valid_rcodes = strings(v, key);
+        else {
+          map(v, "config.DNSRRValidator",
+              {"fail_if_matches_regexp", "fail_if_all_match_regexp", "fail_if_not_matches_regexp",
+               "fail_if_none_matches_regexp"},
+              [&](const std::string& k, const YAML::Node& x) { regexps(x, k); });
+        }
+      });
+  if (spec.query_name.empty()) fail(node, "query name must be set for DNS module");
+  if (spec.transport_protocol != "udp" && spec.transport_protocol != "tcp") {
+    fail(node["transport_protocol"], "transport_protocol must be udp or tcp");
+  }
+}
+
+void Reader::grpc(const YAML::Node& node, Module& module) const {
+  map(node, "config.GRPCProbe",
+      {"service", "tls", "tls_config", "preferred_ip_protocol", "ip_protocol_fallback", "metadata"},
+      [&](const std::string& key, const YAML::Node& v) {
+        if (address(key, v, module.grpc_address)) return;
+        if (key == "service") module.grpc.service = text(v, key);
+        else if (key == "tls_config") tls(v, module.grpc.tls);
+        else if (key == "tls") (void)boolean(v, key);  // the target's grpcs:// decides, or this
+      });
+}
+
+void Reader::ssh(const YAML::Node& node, SshSpec& spec) const {
+  map(node, "reachprobe.SSHProbe",
+      {"user", "key_file", "key_passphrase_file", "password_file", "known_hosts", "command",
+       "expect", "banner_timeout", "handshake_timeout", "auth_timeout", "exec_timeout"},
+      [&](const std::string& key, const YAML::Node& v) {
+        if (key == "user") spec.user = text(v, key);
+        else if (key == "key_file") spec.key_file = text(v, key);
+        else if (key == "known_hosts") spec.known_hosts = text(v, key);
+        else if (key == "command") spec.command = text(v, key);
+        else if (key == "expect") {
+          spec.expect = text(v, key);
+          if (auto p = Pattern::compile(*spec.expect); !p) fail(v, "expect: " + p.error());
+        } else if (key == "password_file" || key == "key_passphrase_file") {
+          Secret secret;
+          if (auto error = read_secret_file(text(v, key), secret)) fail(v, *error);
+          (key == "password_file" ? spec.password : spec.key_passphrase) = secret;
+        } else if (key == "banner_timeout") spec.banner_timeout = duration(v, key);
+        else if (key == "handshake_timeout") spec.handshake_timeout = duration(v, key);
+        else if (key == "auth_timeout") spec.auth_timeout = duration(v, key);
+        else spec.exec_timeout = duration(v, key);
+      });
+}
+
+Module Reader::module(const std::string& name, const YAML::Node& node) const {
+  Module m;
+  m.name = name;
+  bool has_prober = false;
+  map(node, "config.Module",
+      {"prober", "timeout", "http", "tcp", "icmp", "dns", "grpc", "ssh", "path", "layers"},
+      [&](const std::string& key, const YAML::Node& v) {
+        if (key == "prober") {
+          has_prober = true;
+          static const std::map<std::string, ProberKind> kKinds = {
+              {"http", ProberKind::http}, {"tcp", ProberKind::tcp},   {"icmp", ProberKind::icmp},
+              {"dns", ProberKind::dns},   {"grpc", ProberKind::grpc}, {"ssh", ProberKind::ssh},
+              {"path", ProberKind::path}};
+          auto it = kKinds.find(text(v, key));
+          if (it == kKinds.end()) fail(v, "unknown prober \"" + text(v, key) + "\"");
+          m.prober = it->second;
+        } else if (key == "timeout") m.timeout = duration(v, key);
+        else if (key == "http") http(v, m);
+        else if (key == "tcp") tcp(v, m.tcp);
+        else if (key == "icmp") icmp(v, m.icmp);
+        else if (key == "dns") dns(v, m.dns);
+        else if (key == "grpc") grpc(v, m);
+        else if (key == "ssh") ssh(v, m.ssh);
+        else if (key == "path") map(v, "reachprobe.PathProbe", {}, [](const std::string&, const YAML::Node&) {});
+        else if (key == "layers") {
+          static const std::set<std::string> kLayers = {
+              "dns", "icmp", "path", "tcp", "tls", "ssh_banner", "ssh_handshake", "ssh_auth",
+              "ssh_exec", "http", "grpc"};
+          m.layers = strings(v, key);
+          for (std::size_t i = 0; i < m.layers.size(); ++i) {
+            if (!kLayers.contains(m.layers[i])) fail(v[i], "unknown layer \"" + m.layers[i] + "\"");
+          }
+        }
+      });
+  if (!has_prober) fail(node, "module " + name + " has no prober");
+  if (m.prober == ProberKind::dns && !node["dns"]) fail(node, "query name must be set for DNS module");
+  return m;
+}
+
+}  // namespace
+
+const char* to_string(ProberKind kind) {
+  switch (kind) {
+    case ProberKind::http: return "http";
+    case ProberKind::tcp: return "tcp";
+    case ProberKind::icmp: return "icmp";
+    case ProberKind::dns: return "dns";
+    case ProberKind::grpc: return "grpc";
+    case ProberKind::ssh: return "ssh";
+    case ProberKind::path: return "path";
+  }
+  return "unknown";
+}
+
+Expected<Config> load_config_text(const std::string& text, const std::string& name) {
+  Reader reader(name);
+  Config config;
+  config.file = name;
+  try {
+    YAML::Node root = YAML::Load(text);
+    reader.map(root, "config.Config", {"modules", "allowed_targets", "targets", "file_sd_configs"},
+               [&](const std::string& key, const YAML::Node& v) {
+                 if (key != "modules") return;
+                 if (!v.IsMap()) reader.fail(v, "modules must be a mapping");
+                 for (const auto& entry : v) {
+                   auto module_name = entry.first.as<std::string>();
+                   config.modules[module_name] = reader.module(module_name, entry.second);
+                 }
+               });
+  } catch (const ConfigError& e) {
+    return Expected<Config>::failure(e.message);
+  } catch (const YAML::Exception& e) {
+    return Expected<Config>::failure(name + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  return config;
+}
+
+Expected<Config> load_config_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Expected<Config>::failure("cannot read config file " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return load_config_text(text.str(), path);
+}
+
+Config default_config() {
+  // blackbox_exporter's shipped blackbox.yml, plus reachprobe's ssh module.
+  auto config = load_config_text(R"(modules:
+  http_2xx:
+    prober: http
+  http_post_2xx:
+    prober: http
+    http:
+      method: POST
+  tcp_connect:
+    prober: tcp
+  grpc:
+    prober: grpc
+    grpc:
+      tls: true
+      preferred_ip_protocol: "ip4"
+  grpc_plain:
+    prober: grpc
+    grpc:
+      tls: false
+      service: "service1"
+  ssh_banner:
+    prober: tcp
+    tcp:
+      query_response:
+      - expect: "^SSH-2.0-"
+      - send: "SSH-2.0-blackbox-ssh-check"
+  icmp:
+    prober: icmp
+  icmp_ttl5:
+    prober: icmp
+    timeout: 5s
+    icmp:
+      ttl: 5
+  ssh:
+    prober: ssh
+)",
+                                 "<built-in>");
+  return config ? std::move(config).value() : Config{};
+}
+
+}  // namespace reachprobe::targets

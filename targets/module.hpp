@@ -1,0 +1,80 @@
+#pragma once
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "targets/ssh_spec.hpp"
+#include "targets/web_spec.hpp"
+
+namespace reachprobe::targets {
+
+enum class ProberKind { http, tcp, icmp, dns, grpc, ssh, path };
+const char* to_string(ProberKind kind);
+
+// Options every network prober of blackbox_exporter shares.
+struct AddressSpec {
+  std::string preferred_ip_protocol = "ip6";  // blackbox: anything but "ip4" means ip6
+  bool ip_protocol_fallback = true;
+  std::string source_ip_address;
+};
+
+struct QueryResponse {
+  std::string expect;
+  std::string send;
+  bool starttls = false;
+};
+
+struct TcpModuleSpec {
+  AddressSpec address;
+  bool tls = false;
+  TlsSpec tls_config;
+  std::vector<QueryResponse> query_response;
+};
+
+struct IcmpModuleSpec {
+  AddressSpec address;
+  int payload_size = 0;
+  bool dont_fragment = false;
+  int ttl = 64;
+};
+
+struct DnsModuleSpec {
+  AddressSpec address;
+  std::string query_name;
+  std::string query_type = "ANY";
+  std::string query_class = "IN";
+  bool recursion_desired = true;
+  std::string transport_protocol = "udp";
+  bool dns_over_tls = false;
+  TlsSpec tls_config;
+  std::vector<std::string> valid_rcodes = {"NOERROR"};
+};
+
+// One entry of `modules:`: blackbox's schema, plus reachprobe's ssh and path kinds and an
+// optional `layers:` list.
+struct Module {
+  std::string name;
+  ProberKind prober = ProberKind::http;
+  std::chrono::nanoseconds timeout{0};  // 0: not set (the scrape timeout decides)
+  AddressSpec http_address;
+  HttpSpec http;
+  TcpModuleSpec tcp;
+  IcmpModuleSpec icmp;
+  DnsModuleSpec dns;
+  GrpcSpec grpc;
+  AddressSpec grpc_address;
+  SshSpec ssh;
+  std::vector<std::string> layers;  // empty: the prober's own layers
+};
+
+struct Config {
+  std::string file;
+  std::map<std::string, Module> modules;
+};
+
+// blackbox_exporter's default modules, used when no config file exists.
+Config default_config();
+
+}  // namespace reachprobe::targets
