@@ -13,6 +13,8 @@ packages=(
   iproute2 nftables dnsmasq-base iputils-ping fping procps python3 psmisc time util-linux
   # the SSH lab: a real sshd in the target namespace, keys, password hashes
   openssh-server openssh-client openssl
+  # the web lab: a real nginx, a grpc++ health server (built by the tests), curl as a witness
+  nginx libgrpc++-dev curl
 )
 
 missing=()
@@ -32,7 +34,8 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-# openssh-server's postinst would start the machine's own sshd; the lab only runs private ones.
+# openssh-server's and nginx's postinsts would start the machine's own sshd and nginx; the lab
+# only runs private ones.
 # A policy-rc.d that exits 101 makes invoke-rc.d (and deb-systemd-invoke) refuse every start.
 # An existing one (Docker images ship one) is left as it is.
 policy=/usr/sbin/policy-rc.d

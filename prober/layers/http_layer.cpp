@@ -150,8 +150,14 @@ net::awaitable<LayerResult> run_http_layer(ProbeSession& session, Deadline deadl
   double began = web->appconnect > 0 ? web->appconnect : web->connect;
   result.duration = std::chrono::duration_cast<std::chrono::nanoseconds>(
       std::chrono::duration<double>(std::max(0.0, web->total - began)));
-  Judgement j = web->code == CURLE_OK ? judge_response(session.options.http, *web, evidence)
-                                      : judge_error(*web);
+  Judgement j;
+  if (web->code != CURLE_OK) {
+    j = judge_error(*web);
+  } else if (!web->headers_complete) {
+    j = {Reason::closed, "the connection closed inside the response headers"};
+  } else {
+    j = judge_response(session.options.http, *web, evidence);
+  }
   result.status = j.reason == Reason::none ? Status::ok : Status::fail;
   result.reason = j.reason;
   result.detail = j.detail;

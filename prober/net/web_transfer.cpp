@@ -129,6 +129,13 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   read_tls_session(*state);
   if (line.rfind("HTTP/", 0) == 0) {
     outcome.headers.clear();  // a new response (redirect, 100-continue): keep the final one
+    outcome.headers_complete = false;
+    return n;
+  }
+  if (line == "\r\n" || line == "\n") {
+    // curl 7.88 reports success for a response cut off inside its headers (it drops the
+    // partial line); only this blank line proves the header block ended.
+    outcome.headers_complete = true;
     return n;
   }
   auto colon = line.find(':');

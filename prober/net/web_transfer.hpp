@@ -64,6 +64,7 @@ struct WebOutcome {
   bool body_limit_exceeded = false;
   std::int64_t content_length = -1;
   std::vector<std::pair<std::string, std::string>> headers;  // of the final response + trailers
+  bool headers_complete = false;  // the blank line ending the final response's headers arrived
   std::optional<std::int64_t> last_modified;
   TlsFacts tls;
 };

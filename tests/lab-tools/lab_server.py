@@ -2,19 +2,31 @@
 """TCP listeners for the reachprobe lab.
 
 Usage: lab_server.py ADDRESS [MODE:]PORT...
-  close   (the default) accept every connection and close it at once
-  tarpit  accept every connection, then never send and never close (a hung service)
-  http    answer like a real HTTP server: 200 to a request line, and to anything else
-          (an SSH client's identification line) "400 Bad Request", then close
+  close    (the default) accept every connection and close it at once
+  tarpit   accept every connection, then never send and never close (a hung service)
+  http     answer like a real HTTP server: 200 to a request line, and to anything else
+           (an SSH client's identification line) "400 Bad Request", then close
+  endless  after the request, a 200 without Content-Length, then body bytes as fast as the
+           client takes them, forever (a body that never ends)
+  drip     after the request, a 200 with a 1 MB Content-Length, then one body byte per second
+  midclose after the request, half of a response header, then close
 Runs in the foreground until killed; the lab fixture owns and kills it.
 """
 import socket
 import sys
 import threading
+import time
 
 HTTP_OK = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n"
            b"Connection: close\r\n\r\nlab http\n")
 HTTP_BAD = (b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+ENDLESS_HEAD = (b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                b"Connection: close\r\n\r\n")
+DRIP_HEAD = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1000000\r\n"
+             b"Connection: close\r\n\r\n")
+# Cut inside a header line: no client can take this for a complete response.
+MIDCLOSE_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/pl"
+HOSTILE_MODES = ("endless", "drip", "midclose")
 
 
 def answer_http(conn: socket.socket) -> None:
@@ -23,6 +35,37 @@ def answer_http(conn: socket.socket) -> None:
         words = line.split()
         looks_like_http = len(words) == 3 and words[2].startswith(b"HTTP/")
         conn.sendall(HTTP_OK if looks_like_http else HTTP_BAD)
+
+
+def read_request_head(conn: socket.socket) -> None:
+    """Reads until the blank line that ends a request's headers (or EOF, or 64 KiB)."""
+    data = b""
+    while b"\r\n\r\n" not in data and len(data) < 65536:
+        chunk = conn.recv(4096)
+        if not chunk:
+            return
+        data += chunk
+
+
+def answer_hostile(conn: socket.socket, mode: str) -> None:
+    # The client going away (reset, broken pipe) is the normal end of endless and drip.
+    try:
+        with conn:
+            read_request_head(conn)
+            if mode == "midclose":
+                conn.sendall(MIDCLOSE_HEAD)
+            elif mode == "endless":
+                conn.sendall(ENDLESS_HEAD)
+                block = b"x" * 65536
+                while True:
+                    conn.sendall(block)
+            else:
+                conn.sendall(DRIP_HEAD)
+                while True:
+                    conn.sendall(b"x")
+                    time.sleep(1)
+    except OSError:
+        pass
 
 
 def serve(address: str, port: int, mode: str) -> None:
@@ -37,6 +80,8 @@ def serve(address: str, port: int, mode: str) -> None:
             conn.close()
         elif mode == "tarpit":
             held.append(conn)
+        elif mode in HOSTILE_MODES:
+            threading.Thread(target=answer_hostile, args=(conn, mode), daemon=True).start()
         else:
             threading.Thread(target=answer_http, args=(conn,), daemon=True).start()
 
@@ -47,7 +92,7 @@ def main() -> None:
     for spec in sys.argv[2:]:
         mode, _, port = spec.rpartition(":")
         mode = mode or "close"
-        if mode not in ("close", "tarpit", "http"):
+        if mode not in ("close", "tarpit", "http") + HOSTILE_MODES:
             sys.exit(f"lab_server.py: unknown mode {mode!r}")
         threads.append(threading.Thread(target=serve, args=(address, int(port), mode),
                                         daemon=True))

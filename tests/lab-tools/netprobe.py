@@ -8,6 +8,10 @@ wrong verdict can be told apart from a broken lab). Each prints one canonical li
       connected | timeout | refused (a TCP RST) | icmp TYPE/CODE from ADDRESS
   netprobe.py dns SERVER NAME [--type A|AAAA] [--timeout S]
       rcode N answers M | timeout | port unreachable
+  netprobe.py http HOST PORT [--timeout S]
+      closed|timeout in headers after N bytes | closed|timeout after headers and N body bytes
+      (GET / over HTTP/1.1 read raw: unlike curl, which takes a response cut inside its
+      headers for a complete one, this tells where the stream ended)
   netprobe.py sockets
       raw ok|EPERM|... dgram ok|EACCES|...   (which ICMP sockets this process may open)
   netprobe.py wait --tcp HOST:PORT... --dns SERVER NAME [--timeout S]
@@ -82,6 +86,33 @@ def dns_query(server, name, qtype="A", timeout=1.0):
             return f"rcode {flags & 0xF} answers {answers}"
 
 
+def http_probe(host, port, timeout=1.0):
+    deadline = time.monotonic() + timeout
+    sock = socket.create_connection((host, port), timeout=timeout)
+    sock.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+    head = b""  # up to the end of the headers; the body is only counted (it may be endless)
+    body_bytes = 0
+    end = "timeout"
+    while time.monotonic() < deadline:
+        sock.settimeout(max(deadline - time.monotonic(), 0.001))
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            break
+        if not chunk:
+            end = "closed"
+            break
+        if b"\r\n\r\n" in head:
+            body_bytes += len(chunk)
+        else:
+            head += chunk
+            if b"\r\n\r\n" in head:
+                body_bytes = len(head) - head.index(b"\r\n\r\n") - 4
+    if b"\r\n\r\n" not in head:
+        return f"{end} in headers after {len(head)} bytes"
+    return f"{end} after headers and {body_bytes} body bytes"
+
+
 def socket_permissions():
     out = []
     for label, kind in (("raw", socket.SOCK_RAW), ("dgram", socket.SOCK_DGRAM)):
@@ -124,6 +155,10 @@ def main():
     dns.add_argument("name")
     dns.add_argument("--type", default="A", choices=["A", "AAAA"])
     dns.add_argument("--timeout", type=float, default=1.0)
+    http = sub.add_parser("http")
+    http.add_argument("host")
+    http.add_argument("port", type=int)
+    http.add_argument("--timeout", type=float, default=1.0)
     sub.add_parser("sockets")
     wait = sub.add_parser("wait")
     wait.add_argument("--tcp", nargs="*", default=[])
@@ -134,6 +169,8 @@ def main():
         print(tcp_probe(args.host, args.port, args.ttl, args.timeout))
     elif args.cmd == "dns":
         print(dns_query(args.server, args.name, args.type, args.timeout))
+    elif args.cmd == "http":
+        print(http_probe(args.host, args.port, args.timeout))
     elif args.cmd == "sockets":
         print(socket_permissions())
     else:

@@ -258,6 +258,17 @@ pid_t Lab::spawn(Node node, const std::string& cmd, const std::string& log_name)
   return pid;
 }
 
+void Lab::stop(pid_t pid) {
+  const auto it = std::find(spawned_.begin(), spawned_.end(), pid);
+  if (it == spawned_.end()) return;
+  kill(-pid, SIGCONT);
+  kill(-pid, SIGKILL);
+  while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  // Reaped: teardown must not signal a process group id the kernel may hand out again.
+  spawned_.erase(it);
+}
+
 void Lab::nft(Node node, const std::string& chains) {
   const std::string path = scratch_dir_ + "/nft-" + ns(node) + ".conf";
   {
@@ -361,11 +372,14 @@ void Lab::Build() {
   const std::string dnsmasq =
       "dnsmasq --keep-in-foreground --no-resolv --no-hosts --conf-file=/dev/null "
       "--bind-interfaces --listen-address=198.18.1.1 --port=53 --user=root --group=root "
-      "--log-queries --log-facility=- --host-record=target.lab,198.18.3.2 --local=/lab/ "
+      "--log-queries --log-facility=- --host-record=target.lab,198.18.3.2 "
+      // The web lab's names: its certificates are issued for web.lab and other.lab.
+      "--host-record=web.lab,198.18.3.2 --host-record=other.lab,198.18.3.2 --local=/lab/ "
       "--txt-record=noaddr.lab,'no address here' --pid-file=" +
       scratch_dir_ + "/dnsmasq.pid";
   dnsmasq_pid_ = spawn(Node::kR1, dnsmasq, "dnsmasq");
-  spawn(Node::kTarget, Python3() + " " + kTools + "/lab_server.py 198.18.3.2 22 80", "listeners");
+  listeners_pid_ = spawn(Node::kTarget,
+                         Python3() + " " + kTools + "/lab_server.py 198.18.3.2 22 80", "listeners");
 
   const std::string ready =
       netprobe("wait --tcp 198.18.3.2:22 198.18.3.2:80 --dns 198.18.1.1 target.lab --timeout 10");

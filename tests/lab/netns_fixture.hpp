@@ -85,6 +85,9 @@ class Lab {
   // goes to <scratch dir>/<log_name>.log.
   pid_t spawn(Node node, const std::string& cmd, const std::string& log_name);
 
+  // Kills a spawn()ed process (and its process group) now and forgets it; no-op for other ids.
+  void stop(pid_t pid);
+
   // Replaces the lab's nftables table in `node` with these chains (nft syntax, inet family).
   void nft(Node node, const std::string& chains);
 
@@ -97,6 +100,9 @@ class Lab {
   CheckRun check(const std::vector<std::string>& args, const std::vector<std::string>& prefix = {});
 
   pid_t dnsmasq_pid() const { return dnsmasq_pid_; }
+  // The accept-and-close listeners on 198.18.3.2:22 and :80; the web lab stop()s them to run
+  // nginx on port 80.
+  pid_t listeners_pid() const { return listeners_pid_; }
 
  private:
   void Build();
@@ -107,6 +113,7 @@ class Lab {
   std::vector<std::string> namespaces_;  // created so far, for teardown
   std::vector<pid_t> spawned_;
   pid_t dnsmasq_pid_ = -1;
+  pid_t listeners_pid_ = -1;
 };
 
 }  // namespace reachprobe::lab
