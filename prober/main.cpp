@@ -4,12 +4,14 @@
 #include <vector>
 
 #include "cli/check_command.hpp"
+#include "cli/serve_command.hpp"
 #include "targets/config_loader.hpp"
 
 namespace {
 
 constexpr const char* kUsage =
     "usage: reachprobe check [flags] TARGET...   one-shot layered diagnosis\n"
+    "       reachprobe serve [--config.file F] [--web.listen-address :9115] [--timeout-offset 0.5]\n"
     "       reachprobe validate --config.file F\n"
     "       reachprobe version\n"
     "Run 'reachprobe check --help' for the check flags.\n";
@@ -48,10 +50,7 @@ int main(int argc, char** argv) {
     std::cout << file << ": " << config->modules.size() << " modules OK\n";
     return 0;
   }
-  if (command == "serve") {
-    std::cerr << "reachprobe: '" << command << "' is not available in this build yet\n";
-    return 2;
-  }
+  if (command == "serve") return reachprobe::cli::run_serve_command(rest);
   std::cerr << "reachprobe: unknown command \"" << command << "\"\n" << kUsage;
   return 2;
 }

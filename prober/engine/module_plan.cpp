@@ -22,9 +22,17 @@ std::string with_scheme(const std::string& text, const std::string& scheme) {
   return text.find("://") == std::string::npos ? scheme + "://" + text : text;
 }
 
-// `layers:` narrows (or widens, for icmp and path) the kind's own plan.
-void apply_layers(const std::vector<std::string>& wanted, LayerPlan& plan) {
-  if (wanted.empty()) return;
+// `layers:` narrows (or widens, for icmp and path) the kind's own plan. Without it a module
+// does what its blackbox prober does: no ICMP or path evidence beside an http/tcp/grpc/ssh
+// probe, so a scrape costs what blackbox's would.
+void apply_layers(const std::vector<std::string>& wanted, ProberKind kind, LayerPlan& plan) {
+  if (wanted.empty()) {
+    if (kind == ProberKind::icmp || kind == ProberKind::path) return;
+    std::erase_if(plan.layers, [](const PlannedLayer& p) {
+      return p.layer == Layer::icmp || p.layer == Layer::path;
+    });
+    return;
+  }
   auto listed = [&wanted](Layer layer) {
     return std::find(wanted.begin(), wanted.end(), to_string(layer)) != wanted.end();
   };
@@ -42,7 +50,8 @@ void apply_layers(const std::vector<std::string>& wanted, LayerPlan& plan) {
 }  // namespace
 
 targets::Expected<ModuleTarget> apply_module(const targets::Module& module,
-                                            const std::string& target_text, ProbeOptions& options) {
+                                             const std::string& target_text,
+                                             ProbeOptions& options) {
   if (module.timeout.count() > 0) options.timeout = module.timeout;
   std::string text = target_text;
   switch (module.prober) {
@@ -95,7 +104,7 @@ targets::Expected<ModuleTarget> apply_module(const targets::Module& module,
   auto plan = plan_for(*target, options.trace_path, options.ssh.has_credentials());
   if (!plan) return Result::failure(plan.error());
   plan->module = module.name;
-  apply_layers(module.layers, *plan);
+  apply_layers(module.layers, module.prober, *plan);
   return ModuleTarget{std::move(target).value(), std::move(plan).value()};
 }
 

@@ -1,0 +1,247 @@
+#include "exporters/blackbox_metrics.hpp"
+
+#include <prometheus/gauge.h>
+#include <prometheus/text_serializer.h>
+
+#include <sstream>
+
+namespace reachprobe::exporters {
+namespace {
+
+using engine::Layer;
+using engine::Status;
+using prometheus::BuildGauge;
+using prometheus::Registry;
+
+double secs(std::chrono::nanoseconds d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+void gauge(Registry& r, const std::string& name, const std::string& help, double value,
+           const prometheus::Labels& labels = {}) {
+  BuildGauge().Name(name).Help(help).Register(r).Add(labels).Set(value);
+}
+
+// FNV-1a 32 of the address bytes, as blackbox's probe_ip_addr_hash.
+double fnv1a(const net::ip::address& address) {
+  std::uint32_t hash = 2166136261u;
+  auto mix = [&hash](const auto& bytes) {
+    for (unsigned char b : bytes) {
+      hash ^= b;
+      hash *= 16777619u;
+    }
+  };
+  if (address.is_v4())
+    mix(address.to_v4().to_bytes());
+  else
+    mix(address.to_v6().to_bytes());
+  return static_cast<double>(hash);
+}
+
+void address_metrics(Registry& r, const engine::ProbeReport& report) {
+  const auto* dns = report.find(Layer::dns);
+  gauge(r, "probe_dns_lookup_time_seconds",
+        "Returns the time taken for probe dns lookup in seconds", dns ? secs(dns->duration) : 0.0);
+  gauge(r, "probe_ip_protocol", "Specifies whether probe ip protocol is IP4 or IP6",
+        report.address ? (report.address->is_v4() ? 4 : 6) : 0);
+  if (report.address) {
+    gauge(r, "probe_ip_addr_hash", "Specifies the hash of IP address", fnv1a(*report.address));
+  }
+}
+
+void tls_metrics(Registry& r, const engine::ProbeReport& report, bool last_chain) {
+  const auto* layer = report.find(Layer::tls);
+  const auto* tls = layer ? engine::evidence_of<engine::TlsEvidence>(*layer) : nullptr;
+  if (tls == nullptr || layer->status != Status::ok) return;  // as blackbox: only with a handshake
+  if (tls->earliest_cert_expiry) {
+    gauge(r, "probe_ssl_earliest_cert_expiry", "Returns last SSL chain expiry in unixtime",
+          static_cast<double>(*tls->earliest_cert_expiry));
+    if (last_chain && tls->verified) {
+      gauge(r, "probe_ssl_last_chain_expiry_timestamp_seconds",
+            "Returns last SSL chain expiry in timestamp",
+            static_cast<double>(*tls->earliest_cert_expiry));
+    }
+  }
+  gauge(r, "probe_tls_version_info", "Returns the TLS version used or NaN when unknown", 1,
+        {{"version", tls->version.empty() ? "unknown" : tls->version}});
+  if (!tls->cipher.empty()) {
+    gauge(r, "probe_tls_cipher_info", "Returns the TLS cipher negotiated during handshake", 1,
+          {{"cipher", tls->cipher}});
+  }
+}
+
+void http_metrics(Registry& r, const engine::ProbeReport& report) {
+  const auto* layer = report.find(Layer::http);
+  const auto* http = layer ? engine::evidence_of<engine::HttpEvidence>(*layer) : nullptr;
+  engine::HttpEvidence empty;
+  if (http == nullptr) http = &empty;
+  auto& phases = BuildGauge()
+                     .Name("probe_http_duration_seconds")
+                     .Help("Duration of http request by phase, summed over all redirects")
+                     .Register(r);
+  phases.Add({{"phase", "resolve"}}).Set(http->phases.resolve);
+  phases.Add({{"phase", "connect"}}).Set(http->phases.connect);
+  phases.Add({{"phase", "tls"}}).Set(http->phases.tls);
+  phases.Add({{"phase", "processing"}}).Set(http->phases.processing);
+  phases.Add({{"phase", "transfer"}}).Set(http->phases.transfer);
+  gauge(r, "probe_http_status_code", "Response HTTP status code",
+        static_cast<double>(http->status_code));
+  gauge(r, "probe_http_content_length", "Length of http content response",
+        static_cast<double>(http->content_length));
+  gauge(r, "probe_http_uncompressed_body_length", "Length of uncompressed response body",
+        static_cast<double>(http->body_bytes));
+  gauge(r, "probe_http_redirects", "The number of redirects", static_cast<double>(http->redirects));
+  gauge(r, "probe_http_ssl", "Indicates if SSL was used for the final redirect", http->ssl ? 1 : 0);
+  double version = 0;
+  if (http->http_version == "HTTP/1.0")
+    version = 1.0;
+  else if (http->http_version == "HTTP/1.1")
+    version = 1.1;
+  else if (http->http_version == "HTTP/2.0")
+    version = 2.0;
+  gauge(r, "probe_http_version", "Returns the version of HTTP of the probe response", version);
+  gauge(r, "probe_failed_due_to_regex", "Indicates if probe failed due to regex",
+        http->failed_due_to_regex ? 1 : 0);
+  if (http->last_modified) {
+    gauge(r, "probe_http_last_modified_timestamp_seconds",
+          "Returns the Last-Modified HTTP response header in unixtime",
+          static_cast<double>(*http->last_modified));
+  }
+  tls_metrics(r, report, true);
+}
+
+void icmp_metrics(Registry& r, const engine::ProbeReport& report) {
+  const auto* layer = report.find(Layer::icmp);
+  const auto* icmp = layer ? engine::evidence_of<engine::IcmpEvidence>(*layer) : nullptr;
+  const auto* dns = report.find(Layer::dns);
+  auto& phases = BuildGauge()
+                     .Name("probe_icmp_duration_seconds")
+                     .Help("Duration of icmp request by phase")
+                     .Register(r);
+  phases.Add({{"phase", "resolve"}}).Set(dns ? secs(dns->duration) : 0.0);
+  phases.Add({{"phase", "setup"}}).Set(0.0);
+  phases.Add({{"phase", "rtt"}})
+      .Set(icmp && icmp->stats.received > 0 ? icmp->stats.avg_seconds : 0.0);
+  if (icmp && icmp->reply_ttl && icmp->stats.received > 0) {
+    gauge(r, "probe_icmp_reply_hop_limit", "Replied packet hop limit (TTL for ipv4)",
+          *icmp->reply_ttl);
+  }
+}
+
+void grpc_metrics(Registry& r, const engine::ProbeReport& report) {
+  const auto* layer = report.find(Layer::grpc);
+  const auto* grpc = layer ? engine::evidence_of<engine::GrpcEvidence>(*layer) : nullptr;
+  const auto* dns = report.find(Layer::dns);
+  auto& phases = BuildGauge()
+                     .Name("probe_grpc_duration_seconds")
+                     .Help("Duration of gRPC request by phase")
+                     .Register(r);
+  phases.Add({{"phase", "resolve"}}).Set(dns ? secs(dns->duration) : 0.0);
+  phases.Add({{"phase", "check"}}).Set(layer ? secs(layer->duration) : 0.0);
+  gauge(r, "probe_grpc_status_code", "Response gRPC status code",
+        grpc && grpc->grpc_status ? *grpc->grpc_status : 0);
+  auto& serving = BuildGauge()
+                      .Name("probe_grpc_healthcheck_response")
+                      .Help("Response HealthCheck response")
+                      .Register(r);
+  for (const char* status : {"UNKNOWN", "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN"}) {
+    serving.Add({{"serving_status", status}}).Set(grpc && grpc->serving_status == status ? 1 : 0);
+  }
+  gauge(r, "probe_grpc_ssl", "Indicates if SSL was used for the connection",
+        report.find(Layer::tls) && report.find(Layer::tls)->status != Status::skipped ? 1 : 0);
+  tls_metrics(r, report, false);
+}
+
+void ssh_metrics(Registry& r, const engine::ProbeReport& report) {
+  const auto* banner_layer = report.find(Layer::ssh_banner);
+  const auto* banner =
+      banner_layer ? engine::evidence_of<engine::SshBannerEvidence>(*banner_layer) : nullptr;
+  if (banner && !banner->software.empty()) {
+    gauge(r, "probe_ssh_banner_info", "The SSH server's software version", 1,
+          {{"software", banner->software}});
+  }
+  auto& phases = BuildGauge()
+                     .Name("probe_ssh_phase_duration_seconds")
+                     .Help("Duration of each SSH phase")
+                     .Register(r);
+  for (auto [layer, phase] :
+       {std::pair{Layer::ssh_banner, "banner"}, std::pair{Layer::ssh_handshake, "handshake"},
+        std::pair{Layer::ssh_auth, "auth"}, std::pair{Layer::ssh_exec, "exec"}}) {
+    const auto* l = report.find(layer);
+    if (l && l->status != Status::skipped) phases.Add({{"phase", phase}}).Set(secs(l->duration));
+  }
+  const auto* exec_layer = report.find(Layer::ssh_exec);
+  const auto* exec =
+      exec_layer ? engine::evidence_of<engine::SshExecEvidence>(*exec_layer) : nullptr;
+  if (exec && exec->exit_status) {
+    gauge(r, "probe_ssh_exit_status", "Exit status of the SSH command", *exec->exit_status);
+  }
+}
+
+void layer_metrics(Registry& r, const engine::ProbeReport& report) {
+  auto& success = BuildGauge()
+                      .Name("probe_layer_success")
+                      .Help("Whether each attempted layer worked (warn counts as worked)")
+                      .Register(r);
+  auto& duration = BuildGauge()
+                       .Name("probe_layer_duration_seconds")
+                       .Help("Duration of each attempted layer")
+                       .Register(r);
+  for (const auto& l : report.layers) {
+    if (l.status == Status::skipped) continue;
+    std::string name(engine::to_string(l.layer));
+    success.Add({{"layer", name}}).Set(l.status == Status::fail ? 0 : 1);
+    duration.Add({{"layer", name}}).Set(secs(l.duration));
+  }
+  if (report.verdict.layer) {
+    gauge(r, "probe_failure_info", "Where the probe failed: layer and reason", 1,
+          {{"layer", std::string(engine::to_string(*report.verdict.layer))},
+           {"reason", std::string(engine::to_string(report.verdict.reason))}});
+  }
+  const auto* path_layer = report.find(Layer::path);
+  const auto* path = path_layer ? engine::evidence_of<engine::PathEvidence>(*path_layer) : nullptr;
+  if (path != nullptr) {
+    gauge(r, "probe_path_hops", "Hops to the target (or to the last answering hop)",
+          static_cast<double>(path->hops.size()));
+    auto& loss =
+        BuildGauge().Name("probe_path_hop_loss_ratio").Help("Loss ratio per hop").Register(r);
+    auto& rtt =
+        BuildGauge().Name("probe_path_hop_rtt_seconds").Help("Average RTT per hop").Register(r);
+    for (const auto& hop : path->hops) {
+      loss.Add({{"ttl", std::to_string(hop.ttl)}}).Set(hop.stats.loss_ratio);
+      if (hop.stats.received > 0)
+        rtt.Add({{"ttl", std::to_string(hop.ttl)}}).Set(hop.stats.avg_seconds);
+    }
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<prometheus::Registry> probe_registry(const engine::ProbeReport& report,
+                                                     const std::string& prober) {
+  auto registry = std::make_shared<Registry>();
+  auto& r = *registry;
+  gauge(r, "probe_success", "Displays whether or not the probe was a success",
+        report.success ? 1 : 0);
+  gauge(r, "probe_duration_seconds", "Returns how long the probe took to complete in seconds",
+        secs(report.duration));
+  address_metrics(r, report);
+  if (prober == "http")
+    http_metrics(r, report);
+  else if (prober == "icmp")
+    icmp_metrics(r, report);
+  else if (prober == "grpc")
+    grpc_metrics(r, report);
+  else if (prober == "ssh")
+    ssh_metrics(r, report);
+  layer_metrics(r, report);
+  return registry;
+}
+
+std::string serialize(const prometheus::Registry& registry) {
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, registry.Collect());
+  return out.str();
+}
+
+}  // namespace reachprobe::exporters
