@@ -2,6 +2,7 @@
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 namespace reachprobe::exporters {
 namespace {
@@ -38,14 +39,29 @@ HttpRequest to_request(const http::request<http::string_body>& raw) {
   if (auto it = raw.find("X-Prometheus-Scrape-Timeout-Seconds"); it != raw.end()) {
     out.scrape_timeout = std::string(it->value());
   }
+  if (auto it = raw.find(http::field::authorization); it != raw.end()) {
+    out.authorization = std::string(it->value());
+  }
   return out;
 }
 
-net::awaitable<void> serve_connection(beast::tcp_stream stream,
-                                      std::shared_ptr<HttpHandler> handler) {
+template <typename Stream>
+beast::tcp_stream& tcp_of(Stream& stream) {
+  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    return stream;
+  } else {
+    return beast::get_lowest_layer(stream);
+  }
+}
+
+// Reads requests and answers them until the client closes or stops keeping alive. Basic
+// auth, when configured, guards every endpoint (as exporter-toolkit does).
+template <typename Stream>
+net::awaitable<void> serve_requests(Stream& stream, std::shared_ptr<HttpHandler> handler,
+                                    std::shared_ptr<BasicAuth> auth) {
   beast::flat_buffer buffer;
   for (;;) {
-    stream.expires_after(std::chrono::seconds(60));
+    tcp_of(stream).expires_after(std::chrono::seconds(60));
     http::request_parser<http::string_body> parser;
     parser.body_limit(64 * 1024);
     parser.header_limit(16 * 1024);
@@ -53,21 +69,43 @@ net::awaitable<void> serve_connection(beast::tcp_stream stream,
     (void)bytes;
     if (read_error) break;
     const auto& raw = parser.get();
-    HttpResponse response = co_await (*handler)(to_request(raw));
+    HttpRequest request = to_request(raw);
+    bool authorized = !auth || auth->allows(request.authorization);
+    HttpResponse response{401, "text/plain; charset=utf-8", "Unauthorized\n"};
+    if (authorized) response = co_await (*handler)(std::move(request));
     http::response<http::string_body> reply{static_cast<http::status>(response.status),
                                             raw.version()};
     reply.set(http::field::server, "reachprobe");
     reply.set(http::field::content_type, response.content_type);
+    if (!authorized) reply.set(http::field::www_authenticate, "Basic");
     reply.keep_alive(raw.keep_alive());
     reply.body() = std::move(response.body);
     reply.prepare_payload();
-    stream.expires_after(std::chrono::seconds(60));
+    tcp_of(stream).expires_after(std::chrono::seconds(60));
     auto [write_error, written] = co_await http::async_write(stream, reply, use_result);
     (void)written;
     if (write_error || !reply.keep_alive()) break;
   }
+}
+
+net::awaitable<void> serve_plain(beast::tcp_stream stream, std::shared_ptr<HttpHandler> handler,
+                                 std::shared_ptr<BasicAuth> auth) {
+  co_await serve_requests(stream, handler, auth);
   beast::error_code ignored;
   stream.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+}
+
+net::awaitable<void> serve_tls(net::ip::tcp::socket socket, std::shared_ptr<net::ssl::context> tls,
+                               std::shared_ptr<HttpHandler> handler,
+                               std::shared_ptr<BasicAuth> auth) {
+  beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls);
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
+  auto [handshake_error] =
+      co_await stream.async_handshake(net::ssl::stream_base::server, use_result);
+  if (handshake_error) co_return;
+  co_await serve_requests(stream, handler, auth);
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
+  co_await stream.async_shutdown(use_result);
 }
 
 }  // namespace
@@ -90,15 +128,48 @@ std::string percent_decode(std::string_view text) {
 }
 
 net::awaitable<void> serve_http(net::ip::tcp::acceptor acceptor,
-                                std::shared_ptr<HttpHandler> handler) {
+                                std::shared_ptr<HttpHandler> handler, ServerSecurity security) {
   auto executor = co_await net::this_coro::executor;
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(use_result);
     if (ec == net::error::operation_aborted) co_return;
     if (ec) continue;  // e.g. EMFILE: keep serving the connections we have
-    net::co_spawn(executor, serve_connection(beast::tcp_stream(std::move(socket)), handler),
-                  net::detached);
+    if (security.tls) {
+      net::co_spawn(executor, serve_tls(std::move(socket), security.tls, handler, security.auth),
+                    net::detached);
+    } else {
+      net::co_spawn(executor,
+                    serve_plain(beast::tcp_stream(std::move(socket)), handler, security.auth),
+                    net::detached);
+    }
   }
+}
+
+targets::Expected<std::shared_ptr<net::ssl::context>> make_tls_context(const WebConfig& config) {
+  using Result = targets::Expected<std::shared_ptr<net::ssl::context>>;
+  auto context = std::make_shared<net::ssl::context>(net::ssl::context::tls_server);
+  boost::system::error_code ec;
+  context->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                           net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                           net::ssl::context::no_tlsv1_1,
+                       ec);
+  if (config.min_version == "TLS13") context->set_options(net::ssl::context::no_tlsv1_2, ec);
+  context->use_certificate_chain_file(*config.cert_file, ec);
+  if (ec) return Result::failure("web config: cannot load cert_file " + *config.cert_file);
+  context->use_private_key_file(*config.key_file, net::ssl::context::pem, ec);
+  if (ec) return Result::failure("web config: cannot load key_file " + *config.key_file);
+  if (config.client_ca_file) {
+    context->load_verify_file(*config.client_ca_file, ec);
+    if (ec) {
+      return Result::failure("web config: cannot load client_ca_file " + *config.client_ca_file);
+    }
+  }
+  if (config.client_auth_type == "RequireAndVerifyClientCert") {
+    context->set_verify_mode(net::ssl::verify_peer | net::ssl::verify_fail_if_no_peer_cert);
+  } else if (config.client_auth_type == "VerifyClientCertIfGiven") {
+    context->set_verify_mode(net::ssl::verify_peer);
+  }
+  return context;
 }
 
 }  // namespace reachprobe::exporters

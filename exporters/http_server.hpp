@@ -4,7 +4,10 @@
 #include <optional>
 #include <string>
 
+#include <boost/asio/ssl.hpp>
+
 #include "engine/asio.hpp"
+#include "exporters/web_config.hpp"
 
 namespace reachprobe::exporters {
 
@@ -13,6 +16,7 @@ struct HttpRequest {
   std::string path;
   std::map<std::string, std::string> query;   // percent-decoded
   std::optional<std::string> scrape_timeout;  // X-Prometheus-Scrape-Timeout-Seconds
+  std::optional<std::string> authorization;
 };
 
 struct HttpResponse {
@@ -23,11 +27,19 @@ struct HttpResponse {
 
 using HttpHandler = std::function<net::awaitable<HttpResponse>(HttpRequest)>;
 
+struct ServerSecurity {
+  std::shared_ptr<net::ssl::context> tls;  // null: plain HTTP
+  std::shared_ptr<BasicAuth> auth;         // null: no authentication
+};
+
 // Accepts connections on the shared io_context and answers each request with `handler`
 // (Boost.Beast; one coroutine per connection, keep-alive honoured, requests capped at 64 KiB,
-// idle connections closed after 60 s).
+// idle connections closed after 60 s), over TLS and behind basic auth when configured.
 net::awaitable<void> serve_http(net::ip::tcp::acceptor acceptor,
-                                std::shared_ptr<HttpHandler> handler);
+                                std::shared_ptr<HttpHandler> handler, ServerSecurity security);
+
+// A server TLS context from the web config (certificate, key, minimum version, client CA).
+targets::Expected<std::shared_ptr<net::ssl::context>> make_tls_context(const WebConfig& config);
 
 // "%3A" -> ":" and "+" -> " ", as a query string is decoded.
 std::string percent_decode(std::string_view text);

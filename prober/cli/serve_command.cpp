@@ -26,6 +26,7 @@ using exporters::HttpResponse;
 
 struct ServeFlags {
   std::string config_file = "reachprobe.yml";
+  std::optional<std::string> web_config_file;
   std::string listen = ":9115";
   double timeout_offset = 0.5;
   bool config_check = false;
@@ -205,7 +206,7 @@ targets::Expected<ServeFlags> parse_serve_flags(std::span<const std::string> arg
     } else if (name == "--log.level" || name == "--log.format") {
       // Accepted for blackbox compatibility; logs are logfmt on stderr.
     } else if (name == "--web.config.file") {
-      return Result::failure("flag --web.config.file is not supported by this build yet");
+      flags.web_config_file = *value;
     } else {
       return Result::failure("unknown flag " + name);
     }
@@ -288,7 +289,26 @@ int run_serve_command(std::span<const std::string> args) {
   std::cerr << "level=info msg=\"Listening on address\" address=" << e->flags.listen << "\n";
   auto handler = std::make_shared<exporters::HttpHandler>(
       [e](HttpRequest req) { return route(e, std::move(req)); });
-  net::co_spawn(io, exporters::serve_http(std::move(acceptor), handler), net::detached);
+  exporters::ServerSecurity security;
+  if (e->flags.web_config_file) {
+    auto web = exporters::load_web_config(*e->flags.web_config_file);
+    if (!web) {
+      std::cerr << "reachprobe: " << web.error() << "\n";
+      return 2;
+    }
+    if (web->tls()) {
+      auto tls = exporters::make_tls_context(*web);
+      if (!tls) {
+        std::cerr << "reachprobe: " << tls.error() << "\n";
+        return 2;
+      }
+      security.tls = *tls;
+    }
+    if (!web->basic_auth_users.empty()) {
+      security.auth = std::make_shared<exporters::BasicAuth>(web->basic_auth_users);
+    }
+  }
+  net::co_spawn(io, exporters::serve_http(std::move(acceptor), handler, security), net::detached);
   net::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_signal =
       [&](const boost::system::error_code& error, int signal) {
