@@ -1,10 +1,15 @@
 #include "targets/config_loader.hpp"
 
+#include <arpa/inet.h>
+#include <fnmatch.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -13,6 +18,8 @@
 
 namespace reachprobe::targets {
 namespace {
+
+bool valid_cidr(const std::string& text);
 
 // A load error, thrown only inside this file and turned into an Expected at its edge.
 struct ConfigError {
@@ -48,7 +55,9 @@ class Reader {
       fail(node, "cannot read \"" + node.Scalar() + "\" as " + what);
     }
   }
-  std::string text(const YAML::Node& n, const std::string& what) const { return scalar<std::string>(n, what); }
+  std::string text(const YAML::Node& n, const std::string& what) const {
+    return scalar<std::string>(n, what);
+  }
   bool boolean(const YAML::Node& n, const std::string& what) const { return scalar<bool>(n, what); }
   int integer(const YAML::Node& n, const std::string& what) const { return scalar<int>(n, what); }
 
@@ -82,11 +91,16 @@ class Reader {
         {"ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify", "min_version",
          "max_version"},
         [&](const std::string& key, const YAML::Node& v) {
-          if (key == "ca_file") spec.ca_file = text(v, key);
-          else if (key == "cert_file") spec.cert_file = text(v, key);
-          else if (key == "key_file") spec.key_file = text(v, key);
-          else if (key == "server_name") spec.server_name = text(v, key);
-          else if (key == "insecure_skip_verify") spec.insecure_skip_verify = boolean(v, key);
+          if (key == "ca_file")
+            spec.ca_file = text(v, key);
+          else if (key == "cert_file")
+            spec.cert_file = text(v, key);
+          else if (key == "key_file")
+            spec.key_file = text(v, key);
+          else if (key == "server_name")
+            spec.server_name = text(v, key);
+          else if (key == "insecure_skip_verify")
+            spec.insecure_skip_verify = boolean(v, key);
           else if (key == "min_version" || key == "max_version") {
             auto version = text(v, key);
             static const std::set<std::string> kVersions = {"TLS10", "TLS11", "TLS12", "TLS13"};
@@ -97,10 +111,14 @@ class Reader {
   }
 
   bool address(const std::string& key, const YAML::Node& v, AddressSpec& spec) const {
-    if (key == "preferred_ip_protocol") spec.preferred_ip_protocol = ip_protocol(v);
-    else if (key == "ip_protocol_fallback") spec.ip_protocol_fallback = boolean(v, key);
-    else if (key == "source_ip_address") spec.source_ip_address = text(v, key);
-    else return false;
+    if (key == "preferred_ip_protocol")
+      spec.preferred_ip_protocol = ip_protocol(v);
+    else if (key == "ip_protocol_fallback")
+      spec.ip_protocol_fallback = boolean(v, key);
+    else if (key == "source_ip_address")
+      spec.source_ip_address = text(v, key);
+    else
+      return false;
     return true;
   }
 
@@ -112,9 +130,12 @@ class Reader {
       HeaderMatch m;
       map(item, "config.HeaderMatch", {"header", "regexp", "allow_missing"},
           [&](const std::string& key, const YAML::Node& v) {
-            if (key == "header") m.header = text(v, key);
-            else if (key == "regexp") m.regexp = regexps(YAML::Node(std::vector<std::string>{text(v, key)}), key)[0];
-            else m.allow_missing = boolean(v, key);
+            if (key == "header")
+              m.header = text(v, key);
+            else if (key == "regexp")
+              m.regexp = regexps(YAML::Node(std::vector<std::string>{text(v, key)}), key)[0];
+            else
+              m.allow_missing = boolean(v, key);
           });
       if (m.header.empty()) fail(item, what + ": header name must be set");
       out.push_back(m);
@@ -140,20 +161,44 @@ void Reader::http(const YAML::Node& node, Module& module) const {
   auto& spec = module.http;
   bool has_body = false;
   map(node, "config.HTTPProbe",
-      {"valid_status_codes", "valid_http_versions", "method", "headers", "body", "body_file",
-       "compression", "follow_redirects", "no_follow_redirects", "fail_if_ssl", "fail_if_not_ssl",
-       "fail_if_body_matches_regexp", "fail_if_body_not_matches_regexp", "fail_if_header_matches",
-       "fail_if_header_not_matches", "preferred_ip_protocol", "ip_protocol_fallback",
-       "skip_resolve_phase_with_proxy", "body_size_limit", "basic_auth", "authorization",
-       "bearer_token", "bearer_token_file", "proxy_url", "tls_config", "enable_http2",
-       "enable_http3", "oauth2"},
+      {"valid_status_codes",
+       "valid_http_versions",
+       "method",
+       "headers",
+       "body",
+       "body_file",
+       "compression",
+       "follow_redirects",
+       "no_follow_redirects",
+       "fail_if_ssl",
+       "fail_if_not_ssl",
+       "fail_if_body_matches_regexp",
+       "fail_if_body_not_matches_regexp",
+       "fail_if_header_matches",
+       "fail_if_header_not_matches",
+       "preferred_ip_protocol",
+       "ip_protocol_fallback",
+       "skip_resolve_phase_with_proxy",
+       "body_size_limit",
+       "basic_auth",
+       "authorization",
+       "bearer_token",
+       "bearer_token_file",
+       "proxy_url",
+       "tls_config",
+       "enable_http2",
+       "enable_http3",
+       "oauth2"},
       [&](const std::string& key, const YAML::Node& v) {
         if (address(key, v, module.http_address)) return;
         if (key == "valid_status_codes") {
           if (!v.IsSequence()) fail(v, "valid_status_codes must be a list of integers");
-          for (const auto& code : v) spec.valid_status_codes.push_back(integer(code, "status code"));
-        } else if (key == "valid_http_versions") spec.valid_http_versions = strings(v, key);
-        else if (key == "method") spec.method = text(v, key);
+          for (const auto& code : v)
+            spec.valid_status_codes.push_back(integer(code, "status code"));
+        } else if (key == "valid_http_versions")
+          spec.valid_http_versions = strings(v, key);
+        else if (key == "method")
+          spec.method = text(v, key);
         else if (key == "headers") {
           if (!v.IsMap()) fail(v, "headers must be a mapping");
         } else if (key == "body") {
@@ -171,29 +216,43 @@ void Reader::http(const YAML::Node& node, Module& module) const {
         } else if (key == "compression") {
           spec.compression = text(v, key);
           static const std::set<std::string> kKnown = {"", "gzip", "br", "deflate", "identity"};
-          if (!kKnown.contains(spec.compression)) fail(v, "invalid compression " + spec.compression);
-        } else if (key == "follow_redirects") spec.follow_redirects = boolean(v, key);
-        else if (key == "no_follow_redirects") spec.follow_redirects = !boolean(v, key);
-        else if (key == "fail_if_ssl") spec.fail_if_ssl = boolean(v, key);
-        else if (key == "fail_if_not_ssl") spec.fail_if_not_ssl = boolean(v, key);
-        else if (key == "fail_if_body_matches_regexp") spec.fail_if_body_matches_regexp = regexps(v, key);
-        else if (key == "fail_if_body_not_matches_regexp") spec.fail_if_body_not_matches_regexp = regexps(v, key);
-        else if (key == "fail_if_header_matches") spec.fail_if_header_matches = header_matches(v, key);
-        else if (key == "fail_if_header_not_matches") spec.fail_if_header_not_matches = header_matches(v, key);
-        else if (key == "body_size_limit") spec.body_size_limit = static_cast<std::size_t>(std::max(0, integer(v, key)));
-        else if (key == "tls_config") tls(v, spec.tls);
+          if (!kKnown.contains(spec.compression))
+            fail(v, "invalid compression " + spec.compression);
+        } else if (key == "follow_redirects")
+          spec.follow_redirects = boolean(v, key);
+        else if (key == "no_follow_redirects")
+          spec.follow_redirects = !boolean(v, key);
+        else if (key == "fail_if_ssl")
+          spec.fail_if_ssl = boolean(v, key);
+        else if (key == "fail_if_not_ssl")
+          spec.fail_if_not_ssl = boolean(v, key);
+        else if (key == "fail_if_body_matches_regexp")
+          spec.fail_if_body_matches_regexp = regexps(v, key);
+        else if (key == "fail_if_body_not_matches_regexp")
+          spec.fail_if_body_not_matches_regexp = regexps(v, key);
+        else if (key == "fail_if_header_matches")
+          spec.fail_if_header_matches = header_matches(v, key);
+        else if (key == "fail_if_header_not_matches")
+          spec.fail_if_header_not_matches = header_matches(v, key);
+        else if (key == "body_size_limit")
+          spec.body_size_limit = static_cast<std::size_t>(std::max(0, integer(v, key)));
+        else if (key == "tls_config")
+          tls(v, spec.tls);
         else if (key == "basic_auth") {
           map(v, "config.BasicAuth", {"username", "password", "password_file"},
               [&](const std::string& k, const YAML::Node& x) {
-                if (k == "username") spec.basic_auth_username = text(x, k);
-                else if (k == "password") spec.basic_auth_password = Secret(text(x, k));
+                if (k == "username")
+                  spec.basic_auth_username = text(x, k);
+                else if (k == "password")
+                  spec.basic_auth_password = Secret(text(x, k));
                 else {
                   Secret secret;
                   if (auto error = read_secret_file(text(x, k), secret)) fail(x, *error);
                   spec.basic_auth_password = secret;
                 }
               });
-        } else if (key == "bearer_token") spec.bearer_token = Secret(text(v, key));
+        } else if (key == "bearer_token")
+          spec.bearer_token = Secret(text(v, key));
         else if (key == "bearer_token_file") {
           Secret secret;
           if (auto error = read_secret_file(text(v, key), secret)) fail(v, *error);
@@ -203,7 +262,8 @@ void Reader::http(const YAML::Node& node, Module& module) const {
         // accepted for compatibility; see README for what reachprobe does with them.
       });
   if (node["headers"] && node["headers"].IsMap()) {
-    for (const auto& h : node["headers"]) spec.headers[h.first.as<std::string>()] = text(h.second, "header");
+    for (const auto& h : node["headers"])
+      spec.headers[h.first.as<std::string>()] = text(h.second, "header");
   }
 }
 
@@ -213,8 +273,10 @@ void Reader::tcp(const YAML::Node& node, TcpModuleSpec& spec) const {
        "tls", "tls_config"},
       [&](const std::string& key, const YAML::Node& v) {
         if (address(key, v, spec.address)) return;
-        if (key == "tls") spec.tls = boolean(v, key);
-        else if (key == "tls_config") tls(v, spec.tls_config);
+        if (key == "tls")
+          spec.tls = boolean(v, key);
+        else if (key == "tls_config")
+          tls(v, spec.tls_config);
         else if (key == "query_response") {
           if (!v.IsSequence()) fail(v, "query_response must be a list");
           for (const auto& step : v) {
@@ -224,8 +286,10 @@ void Reader::tcp(const YAML::Node& node, TcpModuleSpec& spec) const {
                   if (k == "expect") {
                     qr.expect = text(x, k);
                     if (auto p = Pattern::compile(qr.expect); !p) fail(x, "expect: " + p.error());
-                  } else if (k == "send") qr.send = text(x, k);
-                  else if (k == "starttls") qr.starttls = boolean(x, k);
+                  } else if (k == "send")
+                    qr.send = text(x, k);
+                  else if (k == "starttls")
+                    qr.starttls = boolean(x, k);
                 });
             spec.query_response.push_back(qr);
           }
@@ -239,8 +303,10 @@ void Reader::icmp(const YAML::Node& node, IcmpModuleSpec& spec) const {
        "dont_fragment", "ttl"},
       [&](const std::string& key, const YAML::Node& v) {
         if (address(key, v, spec.address)) return;
-        if (key == "payload_size") spec.payload_size = integer(v, key);
-        else if (key == "dont_fragment") spec.dont_fragment = boolean(v, key);
+        if (key == "payload_size")
+          spec.payload_size = integer(v, key);
+        else if (key == "dont_fragment")
+          spec.dont_fragment = boolean(v, key);
         else if (key == "ttl") {
           spec.ttl = integer(v, key);
           if (spec.ttl < 0) fail(v, "\"ttl\" cannot be negative");
@@ -257,14 +323,22 @@ void Reader::dns(const YAML::Node& node, DnsModuleSpec& spec) const {
        "validate_additional_rrs"},
       [&](const std::string& key, const YAML::Node& v) {
         if (address(key, v, spec.address)) return;
-        if (key == "query_name") spec.query_name = text(v, key);
-        else if (key == "query_type") spec.query_type = text(v, key);
-        else if (key == "query_class") spec.query_class = text(v, key);
-        else if (key == "recursion_desired") spec.recursion_desired = boolean(v, key);
-        else if (key == "transport_protocol") spec.transport_protocol = text(v, key);
-        else if (key == "dns_over_tls") spec.dns_over_tls = boolean(v, key);
-        else if (key == "tls_config") tls(v, spec.tls_config);
-        else if (key == "valid_rcodes") spec.valid_rcodes = strings(v, key);
+        if (key == "query_name")
+          spec.query_name = text(v, key);
+        else if (key == "query_type")
+          spec.query_type = text(v, key);
+        else if (key == "query_class")
+          spec.query_class = text(v, key);
+        else if (key == "recursion_desired")
+          spec.recursion_desired = boolean(v, key);
+        else if (key == "transport_protocol")
+          spec.transport_protocol = text(v, key);
+        else if (key == "dns_over_tls")
+          spec.dns_over_tls = boolean(v, key);
+        else if (key == "tls_config")
+          tls(v, spec.tls_config);
+        else if (key == "valid_rcodes")
+          spec.valid_rcodes = strings(v, key);
         else {
           map(v, "config.DNSRRValidator",
               {"fail_if_matches_regexp", "fail_if_all_match_regexp", "fail_if_not_matches_regexp",
@@ -283,9 +357,12 @@ void Reader::grpc(const YAML::Node& node, Module& module) const {
       {"service", "tls", "tls_config", "preferred_ip_protocol", "ip_protocol_fallback", "metadata"},
       [&](const std::string& key, const YAML::Node& v) {
         if (address(key, v, module.grpc_address)) return;
-        if (key == "service") module.grpc.service = text(v, key);
-        else if (key == "tls_config") tls(v, module.grpc.tls);
-        else if (key == "tls") (void)boolean(v, key);  // the target's grpcs:// decides, or this
+        if (key == "service")
+          module.grpc.service = text(v, key);
+        else if (key == "tls_config")
+          tls(v, module.grpc.tls);
+        else if (key == "tls")
+          (void)boolean(v, key);  // the target's grpcs:// decides, or this
       });
 }
 
@@ -294,10 +371,14 @@ void Reader::ssh(const YAML::Node& node, SshSpec& spec) const {
       {"user", "key_file", "key_passphrase_file", "password_file", "known_hosts", "command",
        "expect", "banner_timeout", "handshake_timeout", "auth_timeout", "exec_timeout"},
       [&](const std::string& key, const YAML::Node& v) {
-        if (key == "user") spec.user = text(v, key);
-        else if (key == "key_file") spec.key_file = text(v, key);
-        else if (key == "known_hosts") spec.known_hosts = text(v, key);
-        else if (key == "command") spec.command = text(v, key);
+        if (key == "user")
+          spec.user = text(v, key);
+        else if (key == "key_file")
+          spec.key_file = text(v, key);
+        else if (key == "known_hosts")
+          spec.known_hosts = text(v, key);
+        else if (key == "command")
+          spec.command = text(v, key);
         else if (key == "expect") {
           spec.expect = text(v, key);
           if (auto p = Pattern::compile(*spec.expect); !p) fail(v, "expect: " + p.error());
@@ -305,10 +386,14 @@ void Reader::ssh(const YAML::Node& node, SshSpec& spec) const {
           Secret secret;
           if (auto error = read_secret_file(text(v, key), secret)) fail(v, *error);
           (key == "password_file" ? spec.password : spec.key_passphrase) = secret;
-        } else if (key == "banner_timeout") spec.banner_timeout = duration(v, key);
-        else if (key == "handshake_timeout") spec.handshake_timeout = duration(v, key);
-        else if (key == "auth_timeout") spec.auth_timeout = duration(v, key);
-        else spec.exec_timeout = duration(v, key);
+        } else if (key == "banner_timeout")
+          spec.banner_timeout = duration(v, key);
+        else if (key == "handshake_timeout")
+          spec.handshake_timeout = duration(v, key);
+        else if (key == "auth_timeout")
+          spec.auth_timeout = duration(v, key);
+        else
+          spec.exec_timeout = duration(v, key);
       });
 }
 
@@ -328,18 +413,26 @@ Module Reader::module(const std::string& name, const YAML::Node& node) const {
           auto it = kKinds.find(text(v, key));
           if (it == kKinds.end()) fail(v, "unknown prober \"" + text(v, key) + "\"");
           m.prober = it->second;
-        } else if (key == "timeout") m.timeout = duration(v, key);
-        else if (key == "http") http(v, m);
-        else if (key == "tcp") tcp(v, m.tcp);
-        else if (key == "icmp") icmp(v, m.icmp);
-        else if (key == "dns") dns(v, m.dns);
-        else if (key == "grpc") grpc(v, m);
-        else if (key == "ssh") ssh(v, m.ssh);
-        else if (key == "path") map(v, "reachprobe.PathProbe", {}, [](const std::string&, const YAML::Node&) {});
+        } else if (key == "timeout")
+          m.timeout = duration(v, key);
+        else if (key == "http")
+          http(v, m);
+        else if (key == "tcp")
+          tcp(v, m.tcp);
+        else if (key == "icmp")
+          icmp(v, m.icmp);
+        else if (key == "dns")
+          dns(v, m.dns);
+        else if (key == "grpc")
+          grpc(v, m);
+        else if (key == "ssh")
+          ssh(v, m.ssh);
+        else if (key == "path")
+          map(v, "reachprobe.PathProbe", {}, [](const std::string&, const YAML::Node&) {});
         else if (key == "layers") {
           static const std::set<std::string> kLayers = {
-              "dns", "icmp", "path", "tcp", "tls", "ssh_banner", "ssh_handshake", "ssh_auth",
-              "ssh_exec", "http", "grpc"};
+              "dns",           "icmp",     "path",     "tcp",  "tls", "ssh_banner",
+              "ssh_handshake", "ssh_auth", "ssh_exec", "http", "grpc"};
           m.layers = strings(v, key);
           for (std::size_t i = 0; i < m.layers.size(); ++i) {
             if (!kLayers.contains(m.layers[i])) fail(v[i], "unknown layer \"" + m.layers[i] + "\"");
@@ -347,21 +440,78 @@ Module Reader::module(const std::string& name, const YAML::Node& node) const {
         }
       });
   if (!has_prober) fail(node, "module " + name + " has no prober");
-  if (m.prober == ProberKind::dns && !node["dns"]) fail(node, "query name must be set for DNS module");
+  if (m.prober == ProberKind::dns && !node["dns"])
+    fail(node, "query name must be set for DNS module");
   return m;
+}
+
+struct Cidr {
+  int family = 0;
+  std::array<unsigned char, 16> bytes{};
+  int bits = 0;
+};
+
+std::optional<Cidr> parse_cidr(const std::string& text) {
+  auto slash = text.find('/');
+  if (slash == std::string::npos) return std::nullopt;
+  Cidr cidr;
+  std::string address = text.substr(0, slash);
+  cidr.family = address.find(':') != std::string::npos ? AF_INET6 : AF_INET;
+  if (inet_pton(cidr.family, address.c_str(), cidr.bytes.data()) != 1) return std::nullopt;
+  std::string bits = text.substr(slash + 1);
+  auto [end, ec] = std::from_chars(bits.data(), bits.data() + bits.size(), cidr.bits);
+  int max = cidr.family == AF_INET ? 32 : 128;
+  if (ec != std::errc() || end != bits.data() + bits.size() || cidr.bits < 0 || cidr.bits > max) {
+    return std::nullopt;
+  }
+  return cidr;
+}
+
+bool valid_cidr(const std::string& text) {
+  return parse_cidr(text).has_value();
+}
+
+bool in_cidr(const Cidr& cidr, const std::string& host) {
+  std::array<unsigned char, 16> bytes{};
+  if (inet_pton(cidr.family, host.c_str(), bytes.data()) != 1) return false;
+  for (int bit = 0; bit < cidr.bits; ++bit) {
+    auto index = static_cast<std::size_t>(bit / 8);
+    auto mask = static_cast<unsigned char>(0x80u >> (bit % 8));
+    if ((bytes[index] & mask) != (cidr.bytes[index] & mask)) return false;
+  }
+  return true;
 }
 
 }  // namespace
 
+bool target_allowed(const Config& config, const std::string& host, bool ip_literal) {
+  if (config.allowed_targets.empty()) return true;
+  for (const auto& entry : config.allowed_targets) {
+    if (auto cidr = parse_cidr(entry)) {
+      if (ip_literal && in_cidr(*cidr, host)) return true;
+    } else if (fnmatch(entry.c_str(), host.c_str(), FNM_CASEFOLD) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 const char* to_string(ProberKind kind) {
   switch (kind) {
-    case ProberKind::http: return "http";
-    case ProberKind::tcp: return "tcp";
-    case ProberKind::icmp: return "icmp";
-    case ProberKind::dns: return "dns";
-    case ProberKind::grpc: return "grpc";
-    case ProberKind::ssh: return "ssh";
-    case ProberKind::path: return "path";
+    case ProberKind::http:
+      return "http";
+    case ProberKind::tcp:
+      return "tcp";
+    case ProberKind::icmp:
+      return "icmp";
+    case ProberKind::dns:
+      return "dns";
+    case ProberKind::grpc:
+      return "grpc";
+    case ProberKind::ssh:
+      return "ssh";
+    case ProberKind::path:
+      return "path";
   }
   return "unknown";
 }
@@ -374,6 +524,16 @@ Expected<Config> load_config_text(const std::string& text, const std::string& na
     YAML::Node root = YAML::Load(text);
     reader.map(root, "config.Config", {"modules", "allowed_targets", "targets", "file_sd_configs"},
                [&](const std::string& key, const YAML::Node& v) {
+                 if (key == "allowed_targets") {
+                   config.allowed_targets = reader.strings(v, key);
+                   for (std::size_t i = 0; i < config.allowed_targets.size(); ++i) {
+                     const auto& entry = config.allowed_targets[i];
+                     if (entry.find('/') != std::string::npos && !valid_cidr(entry)) {
+                       reader.fail(v[i], "allowed_targets: \"" + entry + "\" is not a CIDR");
+                     }
+                   }
+                   return;
+                 }
                  if (key != "modules") return;
                  if (!v.IsMap()) reader.fail(v, "modules must be a mapping");
                  for (const auto& entry : v) {

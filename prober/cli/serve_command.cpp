@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cmath>
 #include <ctime>
+#include <deque>
 #include <fstream>
 #include <iostream>
 
@@ -17,6 +18,7 @@
 #include "exporters/http_server.hpp"
 #include "exporters/json_report.hpp"
 #include "targets/config_loader.hpp"
+#include "targets/target_parser.hpp"
 
 namespace reachprobe::cli {
 namespace {
@@ -42,7 +44,44 @@ struct Exporter {
   prometheus::Family<prometheus::Gauge>* reload_time = nullptr;
   prometheus::Family<prometheus::Counter>* unknown_module = nullptr;
   prometheus::Family<prometheus::Counter>* probes = nullptr;
+  // Recent probes for the landing page, newest last; bounded like blackbox's --history.limit.
+  struct Recent {
+    std::uint64_t id;
+    std::string module;
+    std::string target;
+    bool success;
+    std::string debug;
+  };
+  std::deque<Recent> history;
+  std::uint64_t next_id = 0;
+  static constexpr std::size_t kHistoryLimit = 100;
 };
+
+std::string html_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
 
 targets::Expected<targets::Config> load(const std::string& file) {
   if (access(file.c_str(), F_OK) != 0) return targets::default_config();  // as the contract says
@@ -105,6 +144,18 @@ net::awaitable<HttpResponse> handle_probe(std::shared_ptr<Exporter> e, HttpReque
     co_return HttpResponse{400, "text/plain; charset=utf-8", "Target parameter is missing\n"};
   }
   const targets::Module module = it->second;
+  {
+    // The allow-list judges the host the probe would contact, before any packet is sent.
+    auto probe_text = req.query["target"];
+    auto parsed = targets::parse_target(probe_text.find("://") == std::string::npos &&
+                                                module.prober == targets::ProberKind::http
+                                            ? "http://" + probe_text
+                                            : probe_text);
+    if (parsed && !targets::target_allowed(e->config, parsed->host, parsed->host_is_ip_literal)) {
+      co_return HttpResponse{400, "text/plain; charset=utf-8",
+                             "Target \"" + parsed->host + "\" is not in allowed_targets\n"};
+    }
+  }
   auto timeout = probe_timeout(req, module, e->flags.timeout_offset);
   if (!timeout) co_return HttpResponse{500, "text/plain; charset=utf-8", timeout.error() + "\n"};
   engine::ProbeOptions options;
@@ -117,10 +168,11 @@ net::awaitable<HttpResponse> handle_probe(std::shared_ptr<Exporter> e, HttpReque
       .Increment();
   auto registry = exporters::probe_registry(report, targets::to_string(module.prober));
   std::string body = exporters::serialize(*registry);
-  if (req.query["debug"] == "true") {
-    body = "Layered report:\n" + exporters::to_json(report).dump(2) +
-           "\n\n\n\nMetrics that would have been returned:\n" + body;
-  }
+  std::string debug = "Layered report:\n" + exporters::to_json(report).dump(2) +
+                      "\n\n\n\nMetrics that would have been returned:\n" + body;
+  e->history.push_back({e->next_id++, module_name, req.query["target"], report.success, debug});
+  if (e->history.size() > Exporter::kHistoryLimit) e->history.pop_front();
+  if (req.query["debug"] == "true") body = debug;
   co_return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", body};
 }
 
@@ -147,6 +199,19 @@ std::string process_metrics() {
   return out.str();
 }
 
+std::string landing_page(const Exporter& e) {
+  std::string html =
+      "<html><head><title>reachprobe</title></head><body><h1>reachprobe</h1>"
+      "<p><a href=\"metrics\">Metrics</a></p><h2>Recent probes</h2>"
+      "<table border=\"1\"><tr><th>Module</th><th>Target</th><th>Result</th><th>Debug</th></tr>";
+  for (auto it = e.history.rbegin(); it != e.history.rend(); ++it) {
+    html += "<tr><td>" + html_escape(it->module) + "</td><td>" + html_escape(it->target) +
+            "</td><td>" + (it->success ? "Success" : "<strong>Failure</strong>") +
+            "</td><td><a href=\"logs?id=" + std::to_string(it->id) + "\">Logs</a></td></tr>";
+  }
+  return html + "</table></body></html>\n";
+}
+
 net::awaitable<HttpResponse> route(std::shared_ptr<Exporter> e, HttpRequest req) {
   if (req.path == "/probe") co_return co_await handle_probe(e, std::move(req));
   if (req.path == "/metrics") {
@@ -165,12 +230,18 @@ net::awaitable<HttpResponse> route(std::shared_ptr<Exporter> e, HttpRequest req)
     co_return HttpResponse{ok ? 200u : 500u, "text/plain; charset=utf-8",
                            ok ? "OK\n" : "failed to reload config\n"};
   }
-  if (req.path == "/") {
-    co_return HttpResponse{200, "text/html; charset=utf-8",
-                           "<html><head><title>reachprobe</title></head><body><h1>reachprobe</h1>"
-                           "<p><a href=\"probe?target=127.0.0.1:9115&amp;module=tcp_connect\">"
-                           "Probe 127.0.0.1:9115 with module tcp_connect</a></p>"
-                           "<p><a href=\"metrics\">Metrics</a></p></body></html>\n"};
+  if (req.path == "/") co_return HttpResponse{200, "text/html; charset=utf-8", landing_page(*e)};
+  if (req.path == "/logs") {
+    std::uint64_t id = 0;
+    const std::string& text = req.query["id"];
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc() || end != text.data() + text.size()) {
+      co_return HttpResponse{400, "text/plain; charset=utf-8", "Invalid probe id\n"};
+    }
+    for (const auto& recent : e->history) {
+      if (recent.id == id) co_return HttpResponse{200, "text/plain; charset=utf-8", recent.debug};
+    }
+    co_return HttpResponse{404, "text/plain; charset=utf-8", "Probe id not found\n"};
   }
   co_return HttpResponse{404, "text/plain; charset=utf-8", "404 page not found\n"};
 }
