@@ -17,6 +17,7 @@
 #include "exporters/blackbox_metrics.hpp"
 #include "exporters/http_server.hpp"
 #include "exporters/json_report.hpp"
+#include "exporters/logger.hpp"
 #include "targets/config_loader.hpp"
 #include "targets/target_parser.hpp"
 
@@ -32,6 +33,8 @@ struct ServeFlags {
   std::string listen = ":9115";
   double timeout_offset = 0.5;
   bool config_check = false;
+  exporters::Logger::Level log_level = exporters::Logger::Level::info;
+  bool log_json = false;
 };
 
 // The exporter's own state: the running config and the /metrics registry.
@@ -39,6 +42,7 @@ struct Exporter {
   ServeFlags flags;
   std::shared_ptr<engine::Services> services;
   targets::Config config;
+  exporters::Logger log;
   prometheus::Registry registry;
   prometheus::Family<prometheus::Gauge>* reload_ok = nullptr;
   prometheus::Family<prometheus::Gauge>* reload_time = nullptr;
@@ -96,16 +100,13 @@ void record_reload(Exporter& e, bool ok) {
 bool reload(Exporter& e) {
   auto loaded = load(e.flags.config_file);
   if (!loaded) {
-    std::string err = loaded.error();
-    for (std::size_t at = err.find('"'); at != std::string::npos; at = err.find('"', at + 2)) {
-      err.insert(at, "\\");
-    }
-    std::cerr << "level=error msg=\"Error reloading config\" err=\"" << err << "\"\n";
+    e.log.log(exporters::Logger::Level::error, "Error reloading config", {{"err", loaded.error()}});
     record_reload(e, false);
     return false;  // the running config stays
   }
   e.config = std::move(loaded).value();
   record_reload(e, true);
+  e.log.log(exporters::Logger::Level::info, "Loaded config file", {{"file", e.flags.config_file}});
   return true;
 }
 
@@ -164,6 +165,11 @@ net::awaitable<HttpResponse> handle_probe(std::shared_ptr<Exporter> e, HttpReque
   if (!applied) co_return HttpResponse{400, "text/plain; charset=utf-8", applied.error() + "\n"};
   options.timeout = *timeout;
   auto report = co_await engine::run_target(e->services, applied->target, applied->plan, options);
+  e->log.log(exporters::Logger::Level::debug, "Probe finished",
+             {{"module", module_name},
+              {"target", req.query["target"]},
+              {"success", report.success ? "true" : "false"},
+              {"summary", report.verdict.summary}});
   e->probes->Add({{"module", module_name}, {"result", report.success ? "success" : "failure"}})
       .Increment();
   auto registry = exporters::probe_registry(report, targets::to_string(module.prober));
@@ -274,8 +280,16 @@ targets::Expected<ServeFlags> parse_serve_flags(std::span<const std::string> arg
       if (ec != std::errc() || end != value->data() + value->size()) {
         return Result::failure("flag --timeout-offset: \"" + *value + "\" is not a number");
       }
-    } else if (name == "--log.level" || name == "--log.format") {
-      // Accepted for blackbox compatibility; logs are logfmt on stderr.
+    } else if (name == "--log.level") {
+      if (!exporters::Logger::parse_level(*value, flags.log_level)) {
+        return Result::failure("flag --log.level: \"" + *value +
+                               "\" must be debug, info, warn or error");
+      }
+    } else if (name == "--log.format") {
+      if (*value != "logfmt" && *value != "json") {
+        return Result::failure("flag --log.format: \"" + *value + "\" must be logfmt or json");
+      }
+      flags.log_json = *value == "json";
     } else if (name == "--web.config.file") {
       flags.web_config_file = *value;
     } else {
@@ -295,6 +309,8 @@ int run_serve_command(std::span<const std::string> args) {
   }
   auto e = std::make_shared<Exporter>();
   e->flags = *flags;
+  e->log.set_level(flags->log_level);
+  e->log.set_json(flags->log_json);
   auto loaded = load(e->flags.config_file);
   if (!loaded) {
     std::cerr << "reachprobe: " << loaded.error() << "\n";
@@ -357,7 +373,8 @@ int run_serve_command(std::span<const std::string> args) {
     std::cerr << "reachprobe: cannot listen on " << e->flags.listen << ": " << ec.message() << "\n";
     return 2;
   }
-  std::cerr << "level=info msg=\"Listening on address\" address=" << e->flags.listen << "\n";
+  e->log.log(exporters::Logger::Level::info, "Listening on address",
+             {{"address", e->flags.listen}});
   auto handler = std::make_shared<exporters::HttpHandler>(
       [e](HttpRequest req) { return route(e, std::move(req)); });
   exporters::ServerSecurity security;
