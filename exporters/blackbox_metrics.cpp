@@ -62,6 +62,15 @@ void tls_metrics(Registry& r, const engine::ProbeReport& report, bool last_chain
             static_cast<double>(*tls->earliest_cert_expiry));
     }
   }
+  if (last_chain && tls->leaf) {
+    std::string sans;
+    for (const auto& name : tls->leaf->dns_names) sans += (sans.empty() ? "" : ",") + name;
+    gauge(r, "probe_ssl_last_chain_info", "Contains SSL leaf certificate information", 1,
+          {{"fingerprint_sha256", tls->leaf->fingerprint_sha256},
+           {"subject", tls->leaf->subject_rfc2253},
+           {"issuer", tls->leaf->issuer_rfc2253},
+           {"subjectalternative", sans}});
+  }
   gauge(r, "probe_tls_version_info", "Returns the TLS version used or NaN when unknown", 1,
         {{"version", tls->version.empty() ? "unknown" : tls->version}});
   if (!tls->cipher.empty()) {
@@ -86,8 +95,9 @@ void http_metrics(Registry& r, const engine::ProbeReport& report) {
   phases.Add({{"phase", "transfer"}}).Set(http->phases.transfer);
   gauge(r, "probe_http_status_code", "Response HTTP status code",
         static_cast<double>(http->status_code));
+  // Without a response blackbox reads an empty one: length 0, not "unknown".
   gauge(r, "probe_http_content_length", "Length of http content response",
-        static_cast<double>(http->content_length));
+        http->status_code == 0 ? 0.0 : static_cast<double>(http->content_length));
   gauge(r, "probe_http_uncompressed_body_length", "Length of uncompressed response body",
         static_cast<double>(http->body_bytes));
   gauge(r, "probe_http_redirects", "The number of redirects", static_cast<double>(http->redirects));
@@ -138,8 +148,16 @@ void grpc_metrics(Registry& r, const engine::ProbeReport& report) {
                      .Register(r);
   phases.Add({{"phase", "resolve"}}).Set(dns ? secs(dns->duration) : 0.0);
   phases.Add({{"phase", "check"}}).Set(layer ? secs(layer->duration) : 0.0);
-  gauge(r, "probe_grpc_status_code", "Response gRPC status code",
-        grpc && grpc->grpc_status ? *grpc->grpc_status : 0);
+  // As grpc-go reports it: the RPC's own status, else UNAVAILABLE (14) when no call could be
+  // made, or DEADLINE_EXCEEDED (4) when the deadline passed first.
+  double status_code = 0;
+  if (grpc && grpc->grpc_status) {
+    status_code = *grpc->grpc_status;
+  } else if (!report.success) {
+    bool timed_out = report.verdict.reason == engine::Reason::timeout;
+    status_code = timed_out ? 4 : 14;
+  }
+  gauge(r, "probe_grpc_status_code", "Response gRPC status code", status_code);
   auto& serving = BuildGauge()
                       .Name("probe_grpc_healthcheck_response")
                       .Help("Response HealthCheck response")
@@ -147,8 +165,9 @@ void grpc_metrics(Registry& r, const engine::ProbeReport& report) {
   for (const char* status : {"UNKNOWN", "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN"}) {
     serving.Add({{"serving_status", status}}).Set(grpc && grpc->serving_status == status ? 1 : 0);
   }
+  const auto* tls_layer = report.find(Layer::tls);
   gauge(r, "probe_grpc_ssl", "Indicates if SSL was used for the connection",
-        report.find(Layer::tls) && report.find(Layer::tls)->status != Status::skipped ? 1 : 0);
+        tls_layer && tls_layer->status == Status::ok ? 1 : 0);
   tls_metrics(r, report, false);
 }
 
@@ -234,6 +253,8 @@ std::shared_ptr<prometheus::Registry> probe_registry(const engine::ProbeReport& 
     grpc_metrics(r, report);
   else if (prober == "ssh")
     ssh_metrics(r, report);
+  else if (prober == "tcp")
+    gauge(r, "probe_failed_due_to_regex", "Indicates if probe failed due to regex", 0);
   layer_metrics(r, report);
   return registry;
 }

@@ -360,9 +360,9 @@ void Reader::grpc(const YAML::Node& node, Module& module) const {
         if (key == "service")
           module.grpc.service = text(v, key);
         else if (key == "tls_config")
-          tls(v, module.grpc.tls);
+          tls(v, module.grpc.tls_config);
         else if (key == "tls")
-          (void)boolean(v, key);  // the target's grpcs:// decides, or this
+          module.grpc.tls = boolean(v, key);
       });
 }
 

@@ -50,7 +50,8 @@ struct HttpSpec {
 
 struct GrpcSpec {
   std::string service;  // "" asks about the whole server
-  TlsSpec tls;
+  bool tls = false;     // blackbox's grpc.tls: gRPC over TLS
+  TlsSpec tls_config;
 };
 
 }  // namespace reachprobe::targets

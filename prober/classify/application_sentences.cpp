@@ -4,7 +4,6 @@
 
 namespace reachprobe::classify::detail {
 
-
 using engine::IcmpEvidence;
 using engine::Layer;
 using engine::LayerResult;

@@ -127,8 +127,12 @@ Verdict refine_unreachable(const ProbeReport& report, const LayerResult& failing
   if (failing.offender) return verdict;  // the target rejects with host/net unreachable
   const auto* tcp_ev = engine::evidence_of<engine::TcpEvidence>(failing);
   const auto* icmp_ev = engine::evidence_of<engine::IcmpEvidence>(failing);
-  bool no_route = (tcp_ev != nullptr && tcp_ev->error_number == ENETUNREACH) ||
-                  (icmp_ev != nullptr && icmp_ev->local_error == ENETUNREACH);
+  bool prober_side =
+      tcp_ev != nullptr && !tcp_ev->icmp &&
+      (tcp_ev->error_number == ENETUNREACH || tcp_ev->error_number == EADDRNOTAVAIL ||
+       tcp_ev->error_number == EMFILE || tcp_ev->error_number == ENFILE ||
+       tcp_ev->error_number == ENOBUFS || tcp_ev->error_number == ENOMEM);
+  bool no_route = prober_side || (icmp_ev != nullptr && icmp_ev->local_error == ENETUNREACH);
   return at_path(no_route ? Reason::no_route : Reason::unreachable, std::nullopt);
 }
 

@@ -2,6 +2,7 @@
 
 #include "classify/sentence_parts.hpp"
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 
@@ -184,9 +185,15 @@ std::string path_sentence(const ProbeReport& r, const engine::Verdict& v) {
   const auto* path = path_of(r);
   std::string addr = target_address(r);
   switch (v.reason) {
-    case Reason::no_route:
+    case Reason::no_route: {
+      const auto* tcp_ev = tcp ? engine::evidence_of<engine::TcpEvidence>(*tcp) : nullptr;
+      if (tcp_ev && tcp_ev->error_number != 0 && tcp_ev->error_number != ENETUNREACH) {
+        return "This host could not open a connection to " + addr + " (" + tcp_ev->error_text +
+               "): a problem of the prober itself, not of the target";
+      }
       return "This host has no route to " + addr +
              ": nothing was sent (check its routing table and default gateway)";
+    }
     case Reason::unreachable: {
       if (!v.offender) {
         return "This host got no ARP/neighbour answer for " + addr +

@@ -92,6 +92,11 @@ struct CertificateEvidence {
   std::string issuer;
   std::vector<std::string> sans;
   std::int64_t not_after = 0;
+  // As blackbox's probe_ssl_last_chain_info labels them.
+  std::string subject_rfc2253;
+  std::string issuer_rfc2253;
+  std::vector<std::string> dns_names;
+  std::string fingerprint_sha256;
 };
 
 struct TlsEvidence {

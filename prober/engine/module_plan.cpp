@@ -65,7 +65,7 @@ targets::Expected<ModuleTarget> apply_module(const targets::Module& module,
       if (module.tcp.tls || !module.tcp.query_response.empty()) {
         return Result::failure("module \"" + module.name +
                                "\": tcp modules with tls or query_response are not supported by "
-                               "check yet (use an ssh, http or grpc module)");
+                               "reachprobe yet (use an ssh, http or grpc module)");
       }
       options.ip_protocol = protocol_of(module.tcp.address);
       break;
@@ -73,10 +73,9 @@ targets::Expected<ModuleTarget> apply_module(const targets::Module& module,
       options.ip_protocol = protocol_of(module.icmp.address);
       break;
     case ProberKind::grpc: {
-      bool tls = module.grpc.tls.ca_file || module.grpc.tls.server_name ||
-                 module.grpc.tls.insecure_skip_verify;
+      bool tls = module.grpc.tls;
       text = with_scheme(text, tls ? "grpcs" : "grpc");
-      options.tls = module.grpc.tls;
+      options.tls = module.grpc.tls_config;
       options.grpc_service_override = module.grpc.service;
       options.ip_protocol = protocol_of(module.grpc_address);
       break;
@@ -91,7 +90,7 @@ targets::Expected<ModuleTarget> apply_module(const targets::Module& module,
     case ProberKind::dns:
       return Result::failure("module \"" + module.name +
                              "\": the dns prober (querying a DNS server) is not supported by "
-                             "check yet");
+                             "reachprobe yet");
   }
   auto target = targets::parse_target(text);
   if (!target) return Result::failure(target.error());

@@ -77,8 +77,9 @@ net::awaitable<LayerResult> run_tls_layer(ProbeSession& session, Deadline deadli
       evidence.earliest_cert_expiry = cert.not_after;
     }
     if (cert.depth == 0) {
-      evidence.leaf =
-          engine::CertificateEvidence{cert.subject, cert.issuer, cert.sans, cert.not_after};
+      evidence.leaf = engine::CertificateEvidence{
+          cert.subject,         cert.issuer,         cert.sans,      cert.not_after,
+          cert.subject_rfc2253, cert.issuer_rfc2253, cert.dns_names, cert.fingerprint_sha256};
     }
     // With verification off curl loads no CA, so OpenSSL's complaint is not the real one.
     if (cert.verify_error != 0 && evidence.verify_error.empty() &&

@@ -1,6 +1,7 @@
 #include "net/web_transfer.hpp"
 
 #include <arpa/inet.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <sys/socket.h>
@@ -52,6 +53,30 @@ std::string x509_name(X509_NAME* name) {
   return buf.data();
 }
 
+std::string rfc2253(X509_NAME* name) {
+  if (name == nullptr) return "";
+  BIO* bio = BIO_new(BIO_s_mem());
+  X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253);
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio, &data);
+  std::string out(data, static_cast<std::size_t>(std::max(0L, len)));
+  BIO_free(bio);
+  return out;
+}
+
+std::string sha256_hex(X509* cert) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int len = 0;
+  if (X509_digest(cert, EVP_sha256(), digest.data(), &len) != 1) return "";
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 0x0f];
+  }
+  return out;
+}
+
 std::vector<std::string> subject_alt_names(X509* cert) {
   std::vector<std::string> out;
   auto* names =
@@ -96,7 +121,22 @@ int verify_callback(int preverify_ok, X509_STORE_CTX* store) {
     facts.depth = depth;
     facts.subject = x509_name(X509_get_subject_name(cert));
     facts.issuer = x509_name(X509_get_issuer_name(cert));
-    if (depth == 0) facts.sans = subject_alt_names(cert);
+    if (depth == 0) {
+      facts.sans = subject_alt_names(cert);
+      facts.subject_rfc2253 = rfc2253(X509_get_subject_name(cert));
+      facts.issuer_rfc2253 = rfc2253(X509_get_issuer_name(cert));
+      facts.fingerprint_sha256 = sha256_hex(cert);
+      auto* names = static_cast<GENERAL_NAMES*>(
+          X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+      for (int i = 0; names != nullptr && i < sk_GENERAL_NAME_num(names); ++i) {
+        const GENERAL_NAME* n = sk_GENERAL_NAME_value(names, i);
+        if (n->type != GEN_DNS) continue;
+        facts.dns_names.emplace_back(
+            reinterpret_cast<const char*>(ASN1_STRING_get0_data(n->d.dNSName)),
+            static_cast<std::size_t>(ASN1_STRING_length(n->d.dNSName)));
+      }
+      if (names != nullptr) GENERAL_NAMES_free(names);
+    }
     std::tm tm{};
     if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1) facts.not_after = timegm(&tm);
     chain.push_back(std::move(facts));

@@ -18,6 +18,10 @@ struct CertFacts {
   std::string issuer;
   std::vector<std::string> sans;
   std::int64_t not_after = 0;  // unix seconds
+  std::string subject_rfc2253;     // "CN=web.lab", as Go prints a pkix.Name
+  std::string issuer_rfc2253;
+  std::vector<std::string> dns_names;
+  std::string fingerprint_sha256;  // lower-case hex of the DER certificate
   int verify_error = 0;        // X509_V_ERR_* OpenSSL reported at this depth, 0 if none
 };
 

@@ -127,6 +127,18 @@ TEST(Classifier, Rule2_LocalHostUnreachableWithoutIcmpIsPathUnreachableOnThisHos
   expect_verdict(r, Layer::path, Reason::unreachable, std::nullopt);
 }
 
+TEST(Classifier, Rule2_ProberOutOfLocalPortsBlamesThisHostNotTheTarget) {
+  auto r = ReportBuilder()
+               .icmp_replies(3, 3)
+               .path_skipped()
+               .tcp_fail(Reason::net_unreachable, std::nullopt, EADDRNOTAVAIL)
+               .build();
+  expect_verdict(r, Layer::path, Reason::no_route, std::nullopt);
+  apply_verdict(r);
+  EXPECT_NE(r.verdict.summary.find("a problem of the prober itself"), std::string::npos)
+      << r.verdict.summary;
+}
+
 TEST(Classifier, Rule2_NoLowerLayerEvidenceKeepsTcpTimeout) {
   auto r = ReportBuilder()
                .icmp_skipped("no permission")
