@@ -15,6 +15,8 @@ packages=(
   openssh-server openssh-client openssl
   # the web lab: a real nginx, a grpc++ health server (built by the tests), curl as a witness
   nginx libgrpc++-dev curl
+  # serve's differential tests: the reference exporter, and Prometheus with promtool
+  prometheus-blackbox-exporter prometheus
 )
 
 missing=()

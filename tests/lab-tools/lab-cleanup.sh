@@ -18,6 +18,17 @@ for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^rpl[0-9]+-[
   ip netns del "$ns" && echo "lab-cleanup: removed leaked namespace $ns"
 done
 
+# Private resolv.conf files that serve_fixture puts in /etc/netns/<namespace>/ for dead runs.
+for dir in /etc/netns/rpl[0-9]*-*; do
+  [ -d "$dir" ] || continue
+  owner=${dir#/etc/netns/rpl}
+  owner=${owner%%-*}
+  if ! kill -0 "$owner" 2>/dev/null; then
+    rm -rf "$dir"
+  fi
+done
+rmdir /etc/netns 2>/dev/null
+
 # Scratch directories (dnsmasq pid file, server logs) of dead runs.
 for dir in /tmp/rpl[0-9]*-*; do
   [ -d "$dir" ] || continue

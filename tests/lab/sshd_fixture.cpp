@@ -195,7 +195,11 @@ void SshLab::GenerateKeys() {
 
 void SshLab::CreateUser() {
   const std::string etc = dir_ + "/etc";
-  Must({"cp", "-a", "/etc", etc});
+  // Other processes may add or remove files under /etc while it is copied (cp then exits 1):
+  // what sshd needs from it must have arrived.
+  Must({"sh", "-c",
+        "cp -a /etc '" + etc + "' 2>/dev/null; test -f '" + etc + "/passwd' && test -f '" + etc +
+            "/shadow'"});
   const unsigned uid = FreeId(etc + "/passwd");
   const unsigned gid = FreeId(etc + "/group");
   const std::string home = dir_ + "/home/" + kSshUser;
