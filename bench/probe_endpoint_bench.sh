@@ -1,0 +1,372 @@
+#!/usr/bin/env bash
+# probe_endpoint_bench.sh - `reachprobe serve` against blackbox_exporter on /probe?module=tcp_connect.
+#
+# Builds a two-namespace AnyIP lab (an exporter namespace and a target namespace that accepts
+# TCP/22 on every address of 198.19.0.0/16), runs reachprobe serve (127.0.0.1:19115) and
+# prometheus-blackbox-exporter (127.0.0.1:19116) side by side in the exporter namespace with
+# the same config file, then, one exporter after the other, issues N GETs of
+#   /probe?target=198.19.X.Y:22&module=tcp_connect   (X-Prometheus-Scrape-Timeout-Seconds: 5)
+# for N distinct targets, C at a time, and prints probes per second, successes, the exporter's
+# CPU per probe (from /proc/PID/stat) and its RSS (VmRSS, VmHWM), plus the
+# reachprobe/blackbox ratios. A benchmark, not a test: no pass/fail.
+#
+# usage: sudo bench/probe_endpoint_bench.sh [REACHPROBE_BINARY]
+# env:   REACHPROBE       binary (default: build/reachprobe under the repository root)
+#        BLACKBOX         blackbox_exporter binary (default /usr/bin/prometheus-blackbox-exporter)
+#        N                probes per run, distinct targets (default 3000; 1..60000)
+#        CONCURRENCY      requests in flight (default 50; 1..1000)
+#        REPEAT           runs per exporter, alternating; the fastest is kept (default 1)
+#        WARMUP           unmeasured requests per exporter before its first run (default 50)
+#        NEW_CONNECTION   1: one HTTP connection per request (default 0: keep-alive, as Prometheus)
+#        RUN_TIMEOUT      seconds before one run is killed (default 300)
+#
+# Traffic stays inside the lab namespaces and inside 198.18.0.0/15 (RFC 2544 benchmarking
+# space). Everything it creates (two namespaces, the listener, both exporters, a temporary
+# directory) is removed on exit, including on failure or Ctrl-C.
+set -euo pipefail
+export LC_ALL=C
+
+script_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+repo_root=$(cd -- "$script_dir/.." && pwd)
+
+skip() {
+  printf 'skipped: %s\n' "$*"
+  exit 0
+}
+die() {
+  printf 'probe_endpoint_bench: error: %s\n' "$*" >&2
+  exit 1
+}
+
+reachprobe=${1:-${REACHPROBE:-$repo_root/build/reachprobe}}
+blackbox=${BLACKBOX:-/usr/bin/prometheus-blackbox-exporter}
+n=${N:-3000}
+concurrency=${CONCURRENCY:-50}
+repeat=${REPEAT:-1}
+warmup=${WARMUP:-50}
+new_connection=${NEW_CONNECTION:-0}
+run_timeout=${RUN_TIMEOUT:-300}
+scrape_timeout=5
+rp_port=19115
+bb_port=19116
+driver=$script_dir/probe_endpoint_load.py
+
+# ---- prerequisites: anything missing is a skip, not a failure -------------------------
+[[ $(id -u) -eq 0 ]] || skip "needs root for network namespaces (run: sudo $0)"
+for tool in ip python3 timeout; do
+  command -v "$tool" >/dev/null 2>&1 || skip "'$tool' not found in PATH"
+done
+[[ -f $driver ]] || skip "load driver not found: $driver"
+[[ -f $reachprobe && -x $reachprobe ]] || skip "reachprobe binary not found or not executable: $reachprobe (build it, or pass its path as \$1 / REACHPROBE)"
+reachprobe=$(cd -- "$(dirname -- "$reachprobe")" && pwd)/$(basename -- "$reachprobe")
+if [[ ! -x $blackbox && $blackbox == /usr/bin/prometheus-blackbox-exporter ]] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing blackbox_exporter: apt-get install -y prometheus-blackbox-exporter"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q prometheus-blackbox-exporter >/dev/null 2>&1 || true
+fi
+[[ -x $blackbox ]] || skip "blackbox_exporter ($blackbox) is missing; install prometheus-blackbox-exporter or set BLACKBOX"
+[[ -n ${EPOCHREALTIME:-} ]] || skip "needs bash >= 5 (EPOCHREALTIME)"
+if ! [[ $n =~ ^[1-9][0-9]*$ ]] || ((n > 60000)); then die "N must be an integer in 1..60000, got '$n'"; fi
+if ! [[ $concurrency =~ ^[1-9][0-9]*$ ]] || ((concurrency > 1000)); then
+  die "CONCURRENCY must be an integer in 1..1000, got '$concurrency'"
+fi
+[[ $repeat =~ ^[1-9][0-9]*$ ]] || die "REPEAT must be a positive integer, got '$repeat'"
+[[ $warmup =~ ^[0-9]+$ ]] || die "WARMUP must be a non-negative integer, got '$warmup'"
+[[ $new_connection == 0 || $new_connection == 1 ]] || die "NEW_CONNECTION must be 0 or 1, got '$new_connection'"
+[[ $run_timeout =~ ^[1-9][0-9]*$ ]] || die "RUN_TIMEOUT must be a positive integer, got '$run_timeout'"
+python=$(python3 -c 'import sys; print(sys.executable)')
+[[ -x $python ]] || skip "cannot locate the python3 interpreter"
+# Both exporters get the same, generous descriptor limit.
+ulimit -Sn "$(ulimit -Hn)" 2>/dev/null || true
+
+# ---- lab -----------------------------------------------------------------------------
+ns_p="rppb$$-p"
+ns_t="rppb$$-t"
+work=$(mktemp -d "${TMPDIR:-/tmp}/rppb$$.XXXXXX")
+listener_pid=""
+rp_pid=""
+bb_pid=""
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM HUP
+  trap '' PIPE # a closed stdout must not stop the clean-up half-way
+  local pid
+  for pid in $rp_pid $bb_pid $listener_pid; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in $rp_pid $bb_pid $listener_pid; do
+    wait "$pid" 2>/dev/null || true
+  done
+  local ns
+  for ns in "$ns_p" "$ns_t"; do
+    if ip netns pids "$ns" >/dev/null 2>&1; then
+      # Only processes inside this run's own namespaces (e.g. a driver cut short by a signal).
+      for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+      ip netns del "$ns" 2>/dev/null || true
+    fi
+  done
+  rm -rf -- "$work"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+trap 'exit 141' PIPE
+
+in_p() { ip netns exec "$ns_p" "$@"; }
+in_t() { ip netns exec "$ns_t" "$@"; }
+
+ip netns add "$ns_p"
+ip netns add "$ns_t"
+ip -n "$ns_p" link add veth-p type veth peer name veth-t netns "$ns_t"
+ip -n "$ns_p" addr add 198.18.0.1/30 dev veth-p
+ip -n "$ns_t" addr add 198.18.0.2/30 dev veth-t
+for ns in "$ns_p" "$ns_t"; do ip -n "$ns" link set lo up; done
+ip -n "$ns_p" link set veth-p up
+ip -n "$ns_t" link set veth-t up
+# AnyIP: every address of 198.19.0.0/16 is local to the target namespace.
+ip -n "$ns_t" route add local 198.19.0.0/16 dev lo
+ip -n "$ns_p" route add 198.19.0.0/16 via 198.18.0.2
+# Room for bursts of handshakes: the probes' listener (target) and the exporters' (prober).
+in_t sysctl -q -w net.core.somaxconn=65535 net.ipv4.tcp_max_syn_backlog=65535
+in_p sysctl -q -w net.core.somaxconn=65535 net.ipv4.tcp_max_syn_backlog=65535 \
+  net.ipv4.ip_local_port_range="10000 65000"
+
+cat >"$work/helper.py" <<'PY'
+"""Helpers for probe_endpoint_bench.sh: listener, readiness, target lists and the report."""
+import json, socket, sys, time, urllib.request
+
+
+def listener():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", 22))  # local-route (AnyIP) addresses are delivered to INADDR_ANY
+    s.listen(65535)
+    with open(sys.argv[2], "w") as f:
+        f.write("ready\n")
+    while True:
+        c, _ = s.accept()
+        c.close()
+
+
+def verify(addrs):
+    for a in addrs:
+        with socket.create_connection((a, 22), timeout=3):
+            pass
+    print("ok")
+
+
+def ready(url, seconds):
+    """Waits until url answers 200; prints the body of a first probe of 198.19.0.1:22."""
+    deadline = time.monotonic() + float(seconds)
+    err = None
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/-/healthy", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError as e:
+            err = e
+        time.sleep(0.1)
+    else:
+        print(f"not ready: {err}")
+        sys.exit(1)
+    req = urllib.request.Request(url + "/probe?target=198.19.0.1:22&module=tcp_connect",
+                                 headers={"X-Prometheus-Scrape-Timeout-Seconds": "5"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            body = r.read().decode("utf-8", "replace")
+            print(body)
+    except OSError as e:
+        print(f"first probe failed: {e}")
+        sys.exit(1)
+
+
+def gen(n, out, warm_n, warm_out):
+    with open(out, "w") as f:
+        f.write("".join(f"198.19.{i // 250}.{i % 250 + 1}:22\n" for i in range(n)))
+    # Warm-up targets come from 198.19.250.0 and up, so the measured ones are first contacts.
+    with open(warm_out, "w") as f:
+        f.write("".join(f"198.19.{250 + i // 250}.{i % 250 + 1}:22\n" for i in range(max(1, warm_n))))
+
+
+def fmt(x, spec):
+    return "n/a" if x is None else format(x, spec)
+
+
+def report(files):
+    recs = []
+    for path in files:
+        with open(path) as f:
+            recs.append(json.load(f))
+    print()
+    hdr = (f'{"exporter":<12}{"run":>4}{"N":>7}{"C":>5}{"probes/s":>10}{"successes/N":>14}'
+           f'{"CPU ms/probe":>14}{"RSS MiB":>9}{"HWM MiB":>9}{"p50 ms":>8}{"p99 ms":>8}{"driver CPU s":>14}')
+    print(hdr)
+    print("-" * len(hdr))
+    for r in recs:
+        print(f'{r["exporter"]:<12}{r["run"]:>4}{r["n"]:>7}{r["concurrency"]:>5}'
+              f'{fmt(r.get("probes_per_s"), ".1f"):>10}{str(r.get("ok", 0)) + "/" + str(r["n"]):>14}'
+              f'{fmt(r.get("exporter_cpu_ms_per_probe"), ".3f"):>14}'
+              f'{fmt(r["rss_kb"] / 1024 if r.get("rss_kb") else None, ".1f"):>9}'
+              f'{fmt(r["hwm_kb"] / 1024 if r.get("hwm_kb") else None, ".1f"):>9}'
+              f'{fmt(r.get("latency_median_ms"), ".1f"):>8}{fmt(r.get("latency_p99_ms"), ".1f"):>8}'
+              f'{fmt(r.get("driver_cpu_s"), ".2f"):>14}')
+    best = {}
+    for r in recs:
+        b = best.get(r["exporter"])
+        if b is None or (r.get("probes_per_s") or 0) > (b.get("probes_per_s") or 0):
+            best[r["exporter"]] = r
+    a, b = best.get("reachprobe"), best.get("blackbox")
+    if a and b:
+        def ratio(key, scale=1.0):
+            x, y = a.get(key), b.get(key)
+            return None if x is None or not y else x / y
+
+        print()
+        print("ratio reachprobe / blackbox (fastest run of each; >1: reachprobe has more)")
+        print(f'{"probes/s":>10}{"CPU ms/probe":>14}{"RSS":>8}{"HWM":>8}')
+        print(f'{fmt(ratio("probes_per_s"), ".2f"):>10}{fmt(ratio("exporter_cpu_ms_per_probe"), ".2f"):>14}'
+              f'{fmt(ratio("rss_kb"), ".2f"):>8}{fmt(ratio("hwm_kb"), ".2f"):>8}')
+    print()
+    print("per run: HTTP statuses, TCP counters (exporter ns: connects made, failed, retransmits,")
+    print("listen overflows; target ns: accepted, listen overflows), exporter threads, wall")
+    for r in recs:
+        net = r.get("net", {})
+        print(f'  {r["exporter"]:<11} run {r["run"]}: status {json.dumps(r.get("status", {}), sort_keys=True)}'
+              f' errors {json.dumps(r.get("errors", {}), sort_keys=True)};'
+              f' connects {net.get("active_opens")} failed {net.get("attempt_fails")}'
+              f' retrans {net.get("retrans_segs")} ovf {net.get("listen_overflows")};'
+              f' target accepted {net.get("target_passive_opens")} ovf {net.get("target_listen_overflows")};'
+              f' threads {r.get("threads")}; wall {r["wall"]:.3f} s;'
+              f' exporter CPU {fmt(r.get("exporter_cpu_s"), ".2f")} s')
+    for r in recs:
+        w = r.get("warmup")
+        if w and w["ok"] < w["n"]:
+            print()
+            print(f'{r["exporter"]} run {r["run"]}: warm-up {w["ok"]}/{w["n"]} succeeded; samples:')
+            for s in w.get("failure_samples", []):
+                print("  " + json.dumps(s)[:1500])
+        if r.get("ok", 0) < r["n"]:
+            print()
+            print(f'{r["exporter"]} run {r["run"]}: {r["n"] - r.get("ok", 0)} probe(s) without a 200 and '
+                  f'"probe_success 1"; samples:')
+            for s in r.get("failure_samples", []):
+                print("  " + json.dumps(s)[:1500])
+
+
+if __name__ == "__main__":
+    cmd = sys.argv[1]
+    if cmd == "listen":
+        listener()
+    elif cmd == "verify":
+        verify(sys.argv[2:])
+    elif cmd == "ready":
+        ready(sys.argv[2], sys.argv[3])
+    elif cmd == "gen":
+        gen(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), sys.argv[5])
+    elif cmd == "label":
+        with open(sys.argv[2]) as f:
+            r = json.load(f)
+        r.update({"exporter": sys.argv[3], "run": int(sys.argv[4])})
+        with open(sys.argv[2], "w") as f:
+            json.dump(r, f)
+    elif cmd == "line":
+        with open(sys.argv[2]) as f:
+            r = json.load(f)
+        print(f'{r["wall"]:.3f} s, {r["ok"]}/{r["n"]} ok, exporter CPU {r["exporter_cpu_s"]:.2f} s')
+    elif cmd == "report":
+        report(sys.argv[2:])
+PY
+
+# One TCP listener for every 198.19.0.0/16 address (started after somaxconn is raised).
+# (not through in_t: a backgrounded function would be a subshell, and $! not the listener)
+ip netns exec "$ns_t" "$python" "$work/helper.py" listen "$work/listener.ready" >"$work/listener.log" 2>&1 &
+listener_pid=$!
+for _ in $(seq 50); do
+  [[ -s $work/listener.ready ]] && break
+  kill -0 "$listener_pid" 2>/dev/null || die "TCP listener exited: $(cat "$work/listener.log")"
+  sleep 0.1
+done
+[[ -s $work/listener.ready ]] || die "TCP listener did not start: $(cat "$work/listener.log")"
+verified=$(in_p "$python" "$work/helper.py" verify 198.19.0.1 198.19.200.77 2>&1) ||
+  die "lab: TCP/22 not accepted on 198.19.0.1 / 198.19.200.77: $verified"
+
+# ---- exporters -------------------------------------------------------------------------
+cat >"$work/exporter.yml" <<'YML'
+modules:
+  tcp_connect:
+    prober: tcp
+    timeout: 5s
+YML
+"$reachprobe" serve --config.check --config.file "$work/exporter.yml" >"$work/rp.check" 2>&1 ||
+  die "reachprobe rejects the config: $(cat "$work/rp.check")"
+"$blackbox" --config.check --config.file="$work/exporter.yml" >"$work/bb.check" 2>&1 ||
+  die "blackbox_exporter rejects the config: $(cat "$work/bb.check")"
+
+# `ip netns exec` execs the command in place, so $! is the exporter itself.
+ip netns exec "$ns_p" "$reachprobe" serve --config.file "$work/exporter.yml" \
+  --web.listen-address "127.0.0.1:$rp_port" >"$work/rp.log" 2>&1 </dev/null &
+rp_pid=$!
+ip netns exec "$ns_p" "$blackbox" --config.file="$work/exporter.yml" \
+  --web.listen-address="127.0.0.1:$bb_port" >"$work/bb.log" 2>&1 </dev/null &
+bb_pid=$!
+rp_first=$(in_p "$python" "$work/helper.py" ready "http://127.0.0.1:$rp_port" 10 2>&1) ||
+  die "reachprobe serve: $rp_first; log: $(tail -c 1000 "$work/rp.log")"
+bb_first=$(in_p "$python" "$work/helper.py" ready "http://127.0.0.1:$bb_port" 10 2>&1) ||
+  die "blackbox_exporter: $bb_first; log: $(tail -c 1000 "$work/bb.log")"
+[[ $(readlink "/proc/$rp_pid/exe") == "$reachprobe"* ]] || die "pid $rp_pid is not reachprobe ($(readlink "/proc/$rp_pid/exe"))"
+[[ $(readlink "/proc/$bb_pid/exe") == "$(readlink -f "$blackbox")"* ]] || die "pid $bb_pid is not blackbox_exporter ($(readlink "/proc/$bb_pid/exe"))"
+grep -qx 'probe_success 1' <<<"$rp_first" || echo "  note: reachprobe's first probe did not succeed: $rp_first" >&2
+grep -qx 'probe_success 1' <<<"$bb_first" || echo "  note: blackbox's first probe did not succeed: $bb_first" >&2
+
+"$python" "$work/helper.py" gen "$n" "$work/targets" "$warmup" "$work/warm_targets"
+
+echo "probe_endpoint_bench: reachprobe serve vs blackbox_exporter, /probe?module=tcp_connect"
+echo "  lab $ns_p (198.18.0.1, exporters on 127.0.0.1) -> $ns_t (198.19.0.0/16 AnyIP via 198.18.0.2, TCP/22 listener)"
+echo "  kernel $(uname -r), $(nproc) CPU(s), $("$reachprobe" version 2>&1 | head -n 1), $("$blackbox" --version 2>&1 | head -n 1)"
+echo "  load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the figures)"
+echo "  config: modules: {tcp_connect: {prober: tcp, timeout: 5s}}; header X-Prometheus-Scrape-Timeout-Seconds: $scrape_timeout"
+echo "  N=$n distinct targets 198.19.X.Y:22, concurrency $concurrency, $([[ $new_connection == 1 ]] && echo "a new HTTP connection per request" || echo "keep-alive HTTP connections (one per worker)"), $warmup warm-up request(s) per exporter"
+echo "  each exporter runs $repeat time(s), alternating, reachprobe first; the fastest run is kept for the ratios"
+echo
+
+driver_args=(--concurrency "$concurrency" --module tcp_connect --scrape-timeout "$scrape_timeout"
+  --targets "$work/targets" --netstat-pid "$listener_pid")
+[[ $new_connection == 1 ]] && driver_args+=(--new-connection)
+records=()
+for ((i = 1; i <= repeat; i++)); do
+  for which in reachprobe blackbox; do
+    if [[ $which == reachprobe ]]; then pid=$rp_pid port=$rp_port; else pid=$bb_pid port=$bb_port; fi
+    w=0
+    ((i == 1)) && w=$warmup
+    out="$work/$which.$i.json"
+    rc=0
+    timeout --kill-after=5 "$run_timeout" ip netns exec "$ns_p" "$python" "$driver" \
+      --url "http://127.0.0.1:$port" --pid "$pid" --warmup "$w" --warmup-targets "$work/warm_targets" \
+      "${driver_args[@]}" --json "$out" 2>"$work/$which.$i.err" || rc=$?
+    kill -0 "$pid" 2>/dev/null || die "$which exited during run $i; log: $(tail -c 1000 "$work/$([[ $which == reachprobe ]] && echo rp || echo bb).log")"
+    if [[ ! -s $out ]]; then
+      echo "  $which run $i: no result (driver exit $rc): $(head -c 600 "$work/$which.$i.err")" >&2
+      continue
+    fi
+    "$python" "$work/helper.py" label "$out" "$which" "$i"
+    printf '  %-10s run %d: %s\n' "$which" "$i" "$("$python" "$work/helper.py" line "$out")"
+    records+=("$out")
+  done
+done
+echo "  load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+((${#records[@]} > 0)) || die "nothing was measured"
+"$python" "$work/helper.py" report "${records[@]}"
+cat <<'EOF'
+
+probes/s: N / wall, wall from the first measured request sent to the last answer read (the
+load driver, one python3 asyncio process in the exporter namespace); successes/N: answers
+with status 200 and a line `probe_success 1`. CPU ms/probe: the exporter's utime+stime
+(/proc/PID/stat, all threads, 10 ms ticks) over the run, divided by N. RSS/HWM: VmRSS and
+VmHWM of /proc/PID/status after the run (HWM: the peak since the exporter started, warm-up
+and earlier runs included). p50/p99: request latency seen by the driver. driver CPU: the
+driver's own user+sys over the run (it shares the machine's CPUs with the exporter).
+EOF
