@@ -29,11 +29,6 @@ bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-std::string StatusOf(const json& result, const std::string& layer) {
-  const json l = Layer(result, layer);
-  return l.is_null() ? "absent" : Str(Field(l, "status"));
-}
-
 bool SkippedOrAbsent(const json& result, const std::string& layer) {
   const std::string status = StatusOf(result, layer);
   return status == "skipped" || status == "absent";
@@ -98,39 +93,6 @@ class WebLabTest : public ::testing::Test {
       std::cerr << "reachprobe check " << ::testing::PrintToString(args) << run << "\n";
     }
     return run;
-  }
-
-  // A single failed result with this verdict, every layer in `ok_layers` ok, within the bound.
-  static void ExpectFailure(const CheckRun& run, const std::string& verdict,
-                            const std::vector<std::string>& ok_layers, double timeout_seconds) {
-    DumpOnFailure dump(run);
-    const json result = Result(run, 0);
-    ASSERT_TRUE(result.is_object()) << "no results[0] in the JSON";
-    EXPECT_EQ(run.exit_code, 1);
-    EXPECT_EQ(Field(result, "success"), json(false));
-    EXPECT_EQ(VerdictOf(result), verdict);
-    EXPECT_FALSE(Str(Field(Field(result, "verdict"), "summary")).empty());
-    for (const std::string& layer : ok_layers) {
-      EXPECT_EQ(StatusOf(result, layer), "ok") << "layer " << layer;
-    }
-    const std::string failed_layer = verdict.substr(0, verdict.find('/'));
-    EXPECT_EQ(StatusOf(result, failed_layer), "fail") << "layer " << failed_layer;
-    EXPECT_LE(run.elapsed_seconds, timeout_seconds + 1.0);
-  }
-
-  // A single successful result whose layers in `ok_layers` are all ok.
-  static void ExpectSuccess(const CheckRun& run, const std::vector<std::string>& ok_layers) {
-    DumpOnFailure dump(run);
-    const json result = Result(run, 0);
-    ASSERT_TRUE(result.is_object()) << "no results[0] in the JSON";
-    EXPECT_EQ(run.exit_code, 0);
-    EXPECT_EQ(Field(result, "success"), json(true));
-    EXPECT_EQ(VerdictOf(result), "null/null");
-    for (const std::string& layer : ok_layers) {
-      EXPECT_EQ(StatusOf(result, layer), "ok") << "layer " << layer;
-    }
-    // Every answer in this lab takes milliseconds; a healthy check must not wait on a timer.
-    EXPECT_LT(run.elapsed_seconds, 2.0);
   }
 
   std::unique_ptr<Lab> lab_;

@@ -25,9 +25,9 @@ TEST(AllowedTargets, CidrsAndHostPatterns) {
   EXPECT_FALSE(targets::target_allowed(*config, "198-18-3-2.example", false));
   auto open = targets::load_config_text("modules: {}\n", "o.yml");
   EXPECT_TRUE(targets::target_allowed(*open, "anything", false));
-  auto bad = targets::load_config_text("allowed_targets: ['10.0.0.0/99']\n", "b.yml");
+  auto bad = targets::load_config_text("allowed_targets: ['198.18.0.0/99']\n", "b.yml");
   ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.error(), "b.yml:1: allowed_targets: \"10.0.0.0/99\" is not a CIDR");
+  EXPECT_EQ(bad.error(), "b.yml:1: allowed_targets: \"198.18.0.0/99\" is not a CIDR");
 }
 
 std::string bcrypt(const char* password) {
