@@ -446,7 +446,7 @@ def report(files):
             print("  " + json.dumps(l, sort_keys=True))
 
 
-if __name__ == "__main__":
+def main():
     cmd = sys.argv[1]
     if cmd == "wait":
         wait_port(*sys.argv[2:])
@@ -458,6 +458,13 @@ if __name__ == "__main__":
         brief(sys.argv[2])
     elif cmd == "report":
         report(sys.argv[2:])
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:  # Ctrl-C: the script's trap cleans up, no traceback
+        sys.exit(130)
 PY
 
 ready=$(ip netns exec "$ns_p" "$python" "$work/helper.py" wait "$server" 22 "$sshd_pid" 10)
