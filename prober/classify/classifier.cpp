@@ -90,7 +90,7 @@ std::optional<net::ip::address> last_answering_hop(const ProbeReport& report) {
 bool local_no_route(const ProbeReport& report) {
   if (const auto* path = report.find(Layer::path)) {
     if (const auto* ev = engine::evidence_of<engine::PathEvidence>(*path)) {
-      if (ev->local_no_route) return true;
+      if (ev->local_error == ENETUNREACH) return true;
     }
   }
   if (const auto* icmp = report.find(Layer::icmp)) {

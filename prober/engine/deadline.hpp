@@ -23,7 +23,6 @@ class Deadline {
   Deadline capped(clock::duration share) const {
     return Deadline(std::min(when_, clock::now() + share));
   }
-  friend Deadline earlier(Deadline a, Deadline b) { return Deadline(std::min(a.when_, b.when_)); }
 
  private:
   explicit Deadline(clock::time_point when) : when_(when) {}

@@ -46,7 +46,6 @@ struct PathEvidence {
   std::optional<IcmpError> unreachable;  // a router (or the target) refused to forward
   std::optional<int> unreachable_ttl;    // probe TTL that drew that error
   std::optional<int> local_error;        // errno when this host failed probes without any ICMP
-  bool local_no_route = false;           // the prober has no route (ENETUNREACH, nothing sent)
   std::size_t in_flight = 0;
 };
 

@@ -48,10 +48,8 @@ targets::Expected<LayerPlan> plan_for(const targets::Target& target, bool trace_
       return plan;
     }
   }
-  return targets::Expected<LayerPlan>::failure(
-      "target \"" + target.text + "\": " + targets::to_string(target.scheme) +
-      ":// targets need layers this build does not have yet (supported: host, host:port, "
-      "tcp://host:port, ssh://[user@]host[:port])");
+  return targets::Expected<LayerPlan>::failure("target \"" + target.text +
+                                               "\": unknown target kind");
 }
 
 }  // namespace reachprobe::engine

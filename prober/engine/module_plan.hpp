@@ -16,6 +16,6 @@ struct ModuleTarget {
 // target gets http://, a grpc module's `tls` picks grpcs://) and fills `options` from the
 // module. Kinds or options this build cannot probe are refused with a one-line reason.
 targets::Expected<ModuleTarget> apply_module(const targets::Module& module,
-                                            const std::string& target_text, ProbeOptions& options);
+                                             const std::string& target_text, ProbeOptions& options);
 
 }  // namespace reachprobe::engine

@@ -62,7 +62,7 @@ net::awaitable<LayerResult> run_path_layer(ProbeSession& session, Deadline deadl
     result.offender = evidence.unreachable->offender;
     result.detail =
         evidence.unreachable->describe() + " from " + evidence.unreachable->offender.to_string();
-  } else if (evidence.local_no_route) {
+  } else if (evidence.local_error == ENETUNREACH) {
     result.status = Status::fail;
     result.reason = Reason::no_route;
     result.detail = "this host has no route to " + address.to_string();

@@ -32,7 +32,6 @@ engine::PathEvidence summarize_trace(const std::vector<ProbeRecord>& records, st
       evidence.local_error = r.local_errno;
     }
   }
-  evidence.local_no_route = evidence.local_error == ENETUNREACH;
 
   // Show hops up to the destination, else one past the last answer (mtr's "???" line).
   int last_ttl = evidence.destination_ttl.value_or(highest_answer + 1);

@@ -35,15 +35,6 @@ constexpr std::array<const char*, 4> kRoles = {"prober", "r1", "r2", "target"};
 constexpr const char* kNftTable = "rpl_lab";
 const std::string kTools = LAB_TOOLS_DIR;
 
-std::string Join(const std::vector<std::string>& words) {
-  std::string out;
-  for (const auto& w : words) {
-    if (!out.empty()) out += ' ';
-    out += w;
-  }
-  return out;
-}
-
 std::string Trim(std::string s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
   return s;
@@ -164,6 +155,21 @@ const std::vector<std::string>& WithoutNetRaw() {
   static const std::vector<std::string> prefix = {"setpriv", "--bounding-set=-net_raw",
                                                   "--inh-caps=-net_raw"};
   return prefix;
+}
+
+std::string Join(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
+  return out;
+}
+
+std::string Must(const std::vector<std::string>& argv) {
+  const CmdResult r = RunArgv(argv, std::chrono::seconds(20));
+  if (r.exit_code != 0) {
+    throw std::runtime_error("lab step failed: " + Join(argv) + " (exit " +
+                             std::to_string(r.exit_code) + "): " + r.stderr_text);
+  }
+  return r.stdout_text;
 }
 
 CmdResult RunArgv(const std::vector<std::string>& argv, std::chrono::milliseconds deadline) {

@@ -54,6 +54,13 @@ const std::vector<std::string>& WithoutNetRaw();
 // process group if it is still running at `deadline`.
 CmdResult RunArgv(const std::vector<std::string>& argv, std::chrono::milliseconds deadline);
 
+// The words of a command line joined by spaces, for messages.
+std::string Join(const std::vector<std::string>& words);
+
+// Runs a lab set-up step (20 s at most); throws with the command and its stderr when it fails.
+// Returns its stdout.
+std::string Must(const std::vector<std::string>& argv);
+
 // Empty when the lab can run here; otherwise why not (not root, a tool missing).
 std::string MissingPrerequisite();
 

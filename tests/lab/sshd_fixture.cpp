@@ -31,22 +31,6 @@ std::string Trim(std::string s) {
   return s;
 }
 
-std::string Join(const std::vector<std::string>& words) {
-  std::string out;
-  for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
-  return out;
-}
-
-// Runs a set-up step; throws with its stderr when it fails. Returns its stdout.
-std::string Must(const std::vector<std::string>& argv) {
-  const CmdResult r = RunArgv(argv, std::chrono::seconds(20));
-  if (r.exit_code != 0) {
-    throw std::runtime_error("ssh lab step failed: " + Join(argv) + " (exit " +
-                             std::to_string(r.exit_code) + "): " + r.stderr_text);
-  }
-  return r.stdout_text;
-}
-
 void WriteFile(const std::string& path, const std::string& text, fs::perms mode) {
   {
     std::ofstream out(path, std::ios::trunc);

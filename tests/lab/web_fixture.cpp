@@ -28,22 +28,6 @@ constexpr std::array<int, 10> kAllPorts = {kWebHttp,      kWebHttps, kWebExpired
                                            kWebUntrusted, kEndless,  kDrip,       kMidClose,
                                            kGrpcPlain,    kGrpcTls};
 
-std::string Join(const std::vector<std::string>& words) {
-  std::string out;
-  for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
-  return out;
-}
-
-// Runs a set-up step; throws with its stderr when it fails. Returns its stdout.
-std::string Must(const std::vector<std::string>& argv) {
-  const CmdResult r = RunArgv(argv, std::chrono::seconds(20));
-  if (r.exit_code != 0) {
-    throw std::runtime_error("web lab step failed: " + Join(argv) + " (exit " +
-                             std::to_string(r.exit_code) + "): " + r.stderr_text);
-  }
-  return r.stdout_text;
-}
-
 void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::trunc | std::ios::binary);
   out << text;
