@@ -1,5 +1,7 @@
 #include "targets/config_loader.hpp"
 
+#include "targets/dns_names.hpp"
+
 #include <arpa/inet.h>
 #include <fnmatch.h>
 #include <yaml-cpp/yaml.h>
@@ -337,18 +339,45 @@ void Reader::dns(const YAML::Node& node, DnsModuleSpec& spec) const {
           spec.dns_over_tls = boolean(v, key);
         else if (key == "tls_config")
           tls(v, spec.tls_config);
-        else if (key == "valid_rcodes")
+        else if (key == "valid_rcodes") {
           spec.valid_rcodes = strings(v, key);
-        else {
+          // blackbox checks these only when probing, so every probe fails; say it at load.
+          for (std::size_t i = 0; i < spec.valid_rcodes.size(); ++i) {
+            if (!dns_rcode_from_name(spec.valid_rcodes[i]))
+              fail(v[i], "rcode '" + spec.valid_rcodes[i] + "' is not valid");
+          }
+        } else {
+          DnsRecordValidator& validator = key == "validate_answer_rrs" ? spec.validate_answer_rrs
+                                          : key == "validate_authority_rrs"
+                                              ? spec.validate_authority_rrs
+                                              : spec.validate_additional_rrs;
           map(v, "config.DNSRRValidator",
               {"fail_if_matches_regexp", "fail_if_all_match_regexp", "fail_if_not_matches_regexp",
                "fail_if_none_matches_regexp"},
-              [&](const std::string& k, const YAML::Node& x) { regexps(x, k); });
+              [&](const std::string& k, const YAML::Node& x) {
+                auto list = regexps(x, k);
+                if (k == "fail_if_matches_regexp")
+                  validator.fail_if_matches_regexp = list;
+                else if (k == "fail_if_all_match_regexp")
+                  validator.fail_if_all_match_regexp = list;
+                else if (k == "fail_if_not_matches_regexp")
+                  validator.fail_if_not_matches_regexp = list;
+                else
+                  validator.fail_if_none_matches_regexp = list;
+              });
         }
       });
   if (spec.query_name.empty()) fail(node, "query name must be set for DNS module");
+  if (!dns_class_from_name(spec.query_class))
+    fail(node["query_class"], "query class '" + spec.query_class + "' is not valid");
+  if (!dns_type_from_name(spec.query_type))
+    fail(node["query_type"], "query type '" + spec.query_type + "' is not valid");
   if (spec.transport_protocol != "udp" && spec.transport_protocol != "tcp") {
     fail(node["transport_protocol"], "transport_protocol must be udp or tcp");
+  }
+  // blackbox accepts this and then fails every probe; refuse it where the operator sees it.
+  if (spec.dns_over_tls && spec.transport_protocol != "tcp") {
+    fail(node["dns_over_tls"], "dns_over_tls requires transport_protocol: tcp");
   }
 }
 

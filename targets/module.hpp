@@ -31,6 +31,20 @@ struct TcpModuleSpec {
   bool tls = false;
   TlsSpec tls_config;
   std::vector<QueryResponse> query_response;
+
+  bool has_conversation() const { return tls || !query_response.empty(); }
+  bool uses_tls() const {
+    if (tls) return true;
+    for (const auto& step : query_response) {
+      if (step.starttls) return true;
+    }
+    return false;
+  }
+  // blackbox's ssh_banner module: the first step waits for an SSH identification line, and
+  // is then judged as reachprobe's ssh_banner layer.
+  bool expects_ssh_banner() const {
+    return !query_response.empty() && query_response.front().expect.rfind("^SSH-", 0) == 0;
+  }
 };
 
 struct IcmpModuleSpec {
@@ -38,6 +52,18 @@ struct IcmpModuleSpec {
   int payload_size = 0;
   bool dont_fragment = false;
   int ttl = 64;
+};
+
+// blackbox's DNSRRValidator: regexps (POSIX ERE here) applied to each record's zone-file text.
+struct DnsRecordValidator {
+  std::vector<std::string> fail_if_matches_regexp;
+  std::vector<std::string> fail_if_all_match_regexp;
+  std::vector<std::string> fail_if_not_matches_regexp;
+  std::vector<std::string> fail_if_none_matches_regexp;
+  bool empty() const {
+    return fail_if_matches_regexp.empty() && fail_if_all_match_regexp.empty() &&
+           fail_if_not_matches_regexp.empty() && fail_if_none_matches_regexp.empty();
+  }
 };
 
 struct DnsModuleSpec {
@@ -50,6 +76,9 @@ struct DnsModuleSpec {
   bool dns_over_tls = false;
   TlsSpec tls_config;
   std::vector<std::string> valid_rcodes = {"NOERROR"};
+  DnsRecordValidator validate_answer_rrs;
+  DnsRecordValidator validate_authority_rrs;
+  DnsRecordValidator validate_additional_rrs;
 };
 
 // One entry of `modules:`: blackbox's schema, plus reachprobe's ssh and path kinds and an
