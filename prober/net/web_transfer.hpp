@@ -7,31 +7,11 @@
 
 #include "engine/asio.hpp"
 #include "engine/deadline.hpp"
+#include "net/cert_facts.hpp"
 #include "net/curl_multi.hpp"
 #include "targets/web_spec.hpp"
 
 namespace reachprobe::net_io {
-
-struct CertFacts {
-  int depth = 0;
-  std::string subject;
-  std::string issuer;
-  std::vector<std::string> sans;
-  std::int64_t not_after = 0;  // unix seconds
-  std::string subject_rfc2253;     // "CN=web.lab", as Go prints a pkix.Name
-  std::string issuer_rfc2253;
-  std::vector<std::string> dns_names;
-  std::string fingerprint_sha256;  // lower-case hex of the DER certificate
-  int verify_error = 0;        // X509_V_ERR_* OpenSSL reported at this depth, 0 if none
-};
-
-struct TlsFacts {
-  bool attempted = false;
-  std::string version;  // "TLSv1.3" as OpenSSL names it
-  std::string cipher;
-  std::vector<CertFacts> chain;  // as the verify callback saw it, leaf at depth 0
-  long verify_result = 0;        // CURLINFO_SSL_VERIFYRESULT
-};
 
 // One HTTP(S) request, as the http and grpc layers describe it to curl.
 struct WebRequest {
