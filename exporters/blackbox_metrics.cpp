@@ -38,10 +38,19 @@ double fnv1a(const net::ip::address& address) {
   return static_cast<double>(hash);
 }
 
+const engine::DnsQueryEvidence* dns_query_of(const engine::ProbeReport& report) {
+  const auto* layer = report.find(Layer::dns);
+  const auto* dns = layer ? engine::evidence_of<engine::DnsEvidence>(*layer) : nullptr;
+  return dns && dns->query ? &*dns->query : nullptr;
+}
+
 void address_metrics(Registry& r, const engine::ProbeReport& report) {
   const auto* dns = report.find(Layer::dns);
+  // A dns module's lookup is of the DNS server's own name, not the probe's query.
+  const auto* query = dns_query_of(report);
+  double lookup = query ? query->resolve_seconds : dns ? secs(dns->duration) : 0.0;
   gauge(r, "probe_dns_lookup_time_seconds",
-        "Returns the time taken for probe dns lookup in seconds", dns ? secs(dns->duration) : 0.0);
+        "Returns the time taken for probe dns lookup in seconds", lookup);
   gauge(r, "probe_ip_protocol", "Specifies whether probe ip protocol is IP4 or IP6",
         report.address ? (report.address->is_v4() ? 4 : 6) : 0);
   if (report.address) {
@@ -49,20 +58,28 @@ void address_metrics(Registry& r, const engine::ProbeReport& report) {
   }
 }
 
-void tls_metrics(Registry& r, const engine::ProbeReport& report, bool last_chain) {
+// What each prober adds to the TLS family, as blackbox 0.23: http and tcp the whole family
+// (cipher info is 0.26's, http only), grpc no last-chain expiry and no cipher.
+struct TlsFamily {
+  bool last_chain_expiry = true;
+  bool last_chain_info = true;
+  bool cipher = true;
+};
+
+void tls_metrics(Registry& r, const engine::ProbeReport& report, TlsFamily family) {
   const auto* layer = report.find(Layer::tls);
   const auto* tls = layer ? engine::evidence_of<engine::TlsEvidence>(*layer) : nullptr;
   if (tls == nullptr || layer->status != Status::ok) return;  // as blackbox: only with a handshake
   if (tls->earliest_cert_expiry) {
     gauge(r, "probe_ssl_earliest_cert_expiry", "Returns last SSL chain expiry in unixtime",
           static_cast<double>(*tls->earliest_cert_expiry));
-    if (last_chain && tls->verified) {
+    if (family.last_chain_expiry && tls->verified) {
       gauge(r, "probe_ssl_last_chain_expiry_timestamp_seconds",
             "Returns last SSL chain expiry in timestamp",
             static_cast<double>(*tls->earliest_cert_expiry));
     }
   }
-  if (last_chain && tls->leaf) {
+  if (family.last_chain_info && tls->leaf) {
     std::string sans;
     for (const auto& name : tls->leaf->dns_names) sans += (sans.empty() ? "" : ",") + name;
     gauge(r, "probe_ssl_last_chain_info", "Contains SSL leaf certificate information", 1,
@@ -73,7 +90,7 @@ void tls_metrics(Registry& r, const engine::ProbeReport& report, bool last_chain
   }
   gauge(r, "probe_tls_version_info", "Returns the TLS version used or NaN when unknown", 1,
         {{"version", tls->version.empty() ? "unknown" : tls->version}});
-  if (!tls->cipher.empty()) {
+  if (family.cipher && !tls->cipher.empty()) {
     gauge(r, "probe_tls_cipher_info", "Returns the TLS cipher negotiated during handshake", 1,
           {{"cipher", tls->cipher}});
   }
@@ -117,7 +134,7 @@ void http_metrics(Registry& r, const engine::ProbeReport& report) {
           "Returns the Last-Modified HTTP response header in unixtime",
           static_cast<double>(*http->last_modified));
   }
-  tls_metrics(r, report, true);
+  tls_metrics(r, report, {});
 }
 
 void icmp_metrics(Registry& r, const engine::ProbeReport& report) {
@@ -168,10 +185,11 @@ void grpc_metrics(Registry& r, const engine::ProbeReport& report) {
   const auto* tls_layer = report.find(Layer::tls);
   gauge(r, "probe_grpc_ssl", "Indicates if SSL was used for the connection",
         tls_layer && tls_layer->status == Status::ok ? 1 : 0);
-  tls_metrics(r, report, false);
+  tls_metrics(r, report, {false, true, false});
 }
 
-void ssh_metrics(Registry& r, const engine::ProbeReport& report) {
+// The SSH server's software, from the ssh layers or a tcp module's banner check.
+void ssh_banner_metric(Registry& r, const engine::ProbeReport& report) {
   const auto* banner_layer = report.find(Layer::ssh_banner);
   const auto* banner =
       banner_layer ? engine::evidence_of<engine::SshBannerEvidence>(*banner_layer) : nullptr;
@@ -179,6 +197,10 @@ void ssh_metrics(Registry& r, const engine::ProbeReport& report) {
     gauge(r, "probe_ssh_banner_info", "The SSH server's software version", 1,
           {{"software", banner->software}});
   }
+}
+
+void ssh_metrics(Registry& r, const engine::ProbeReport& report) {
+  ssh_banner_metric(r, report);
   auto& phases = BuildGauge()
                      .Name("probe_ssh_phase_duration_seconds")
                      .Help("Duration of each SSH phase")
@@ -194,6 +216,44 @@ void ssh_metrics(Registry& r, const engine::ProbeReport& report) {
       exec_layer ? engine::evidence_of<engine::SshExecEvidence>(*exec_layer) : nullptr;
   if (exec && exec->exit_status) {
     gauge(r, "probe_ssh_exit_status", "Exit status of the SSH command", *exec->exit_status);
+  }
+}
+
+void tcp_metrics(Registry& r, const engine::ProbeReport& report) {
+  const auto* layer = report.find(Layer::tcp);
+  const auto* tcp = layer ? engine::evidence_of<engine::TcpEvidence>(*layer) : nullptr;
+  gauge(r, "probe_failed_due_to_regex", "Indicates if probe failed due to regex",
+        tcp && tcp->failed_due_to_regex ? 1 : 0);
+  // blackbox 0.23 writes the same family after `tls: true` and after a STARTTLS upgrade.
+  tls_metrics(r, report, {true, true, false});
+  ssh_banner_metric(r, report);  // blackbox's ssh_banner module is a tcp module
+}
+
+void dns_metrics(Registry& r, const engine::ProbeReport& report) {
+  const auto* q = dns_query_of(report);
+  engine::DnsQueryEvidence empty;
+  if (q == nullptr) q = &empty;
+  auto& phases = BuildGauge()
+                     .Name("probe_dns_duration_seconds")
+                     .Help("Duration of DNS request by phase")
+                     .Register(r);
+  phases.Add({{"phase", "resolve"}}).Set(q->resolve_seconds);
+  phases.Add({{"phase", "connect"}}).Set(q->connect_seconds);
+  phases.Add({{"phase", "request"}}).Set(q->request_seconds);
+  gauge(r, "probe_dns_answer_rrs", "Returns number of entries in the answer resource record list",
+        static_cast<double>(q->answer.size()));
+  gauge(r, "probe_dns_authority_rrs",
+        "Returns number of entries in the authority resource record list",
+        static_cast<double>(q->authority.size()));
+  gauge(r, "probe_dns_additional_rrs",
+        "Returns number of entries in the additional resource record list",
+        static_cast<double>(q->additional.size()));
+  // As blackbox 0.23: 1 whenever a response arrived, whatever its rcode.
+  gauge(r, "probe_dns_query_succeeded",
+        "Displays whether or not the query was executed successfully", q->answered ? 1 : 0);
+  if (q->soa_asked && q->answered) {
+    gauge(r, "probe_dns_serial", "Returns the serial number of the zone",
+          q->soa_serial ? static_cast<double>(*q->soa_serial) : 0.0);
   }
 }
 
@@ -254,7 +314,9 @@ std::shared_ptr<prometheus::Registry> probe_registry(const engine::ProbeReport& 
   else if (prober == "ssh")
     ssh_metrics(r, report);
   else if (prober == "tcp")
-    gauge(r, "probe_failed_due_to_regex", "Indicates if probe failed due to regex", 0);
+    tcp_metrics(r, report);
+  else if (prober == "dns")
+    dns_metrics(r, report);
   layer_metrics(r, report);
   return registry;
 }

@@ -63,6 +63,23 @@ struct EvidenceWriter {
     json addresses = json::array();
     for (const auto& a : e.addresses) addresses.push_back(a.to_string());
     out["addresses"] = addresses;
+    if (e.query) out["query"] = query_json(*e.query);
+  }
+  // A dns module's query to the DNS server under test.
+  static json query_json(const engine::DnsQueryEvidence& q) {
+    json out;
+    out["server"] = q.server;
+    out["transport"] = q.transport;
+    out["class"] = q.query_class;
+    out["answered"] = q.answered;
+    out["connect_seconds"] = round_us(q.connect_seconds);
+    out["request_seconds"] = round_us(q.request_seconds);
+    out["answer"] = q.answer;
+    out["authority"] = q.authority;
+    out["additional"] = q.additional;
+    if (q.soa_serial) out["soa_serial"] = *q.soa_serial;
+    if (!q.failed_check.empty()) out["failed_check"] = q.failed_check;
+    return out;
   }
   void operator()(const engine::IcmpEvidence& e) const {
     out["socket"] = e.socket_kind;
@@ -145,6 +162,11 @@ struct EvidenceWriter {
     out["port"] = e.port;
     if (e.error_number != 0) out["error"] = e.error_text;
     if (e.icmp) out["icmp"] = icmp_error_json(*e.icmp);
+    if (!e.transcript.empty()) {
+      out["conversation"] = e.transcript;
+      if (!e.expect.empty()) out["expect_unmet"] = e.expect;
+      out["failed_due_to_regex"] = e.failed_due_to_regex;
+    }
   }
 };
 

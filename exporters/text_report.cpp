@@ -38,7 +38,14 @@ std::string percent(double ratio) {
 // One line of facts per layer: what was measured, in a few words.
 std::string layer_facts(const LayerResult& l) {
   std::string facts;
-  if (const auto* dns = engine::evidence_of<engine::DnsEvidence>(l)) {
+  if (const auto* dns = engine::evidence_of<engine::DnsEvidence>(l); dns && dns->query) {
+    facts = dns->name + " " + dns->query_types + " to " + dns->query->server + "/" +
+            dns->query->transport;
+    if (dns->query->answered) {
+      facts += " -> rcode " + std::to_string(dns->rcode) + ", " +
+               std::to_string(dns->query->answer.size()) + " answer(s)";
+    }
+  } else if (dns) {
     if (!dns->ip_literal) {
       facts = dns->query_types + " via " + dns->server;
       if (!dns->addresses.empty()) facts += " -> " + dns->addresses.front().to_string();
@@ -51,8 +58,14 @@ std::string layer_facts(const LayerResult& l) {
     facts = path->method + ", " + std::to_string(path->hops.size()) + " hop" +
             (path->hops.size() == 1 ? "" : "s");
   } else if (const auto* tcp = engine::evidence_of<engine::TcpEvidence>(l)) {
-    facts = l.status == Status::ok ? "connected in " + format_seconds(secs(l.duration))
-                                   : tcp->error_text + " after " + format_seconds(secs(l.duration));
+    if (tcp->connected && !tcp->transcript.empty()) {
+      facts = std::to_string(tcp->transcript.size()) + " conversation line(s)" +
+              (tcp->last_line.empty() ? "" : ", last read \"" + tcp->last_line + "\"");
+    } else {
+      facts = l.status == Status::ok
+                  ? "connected in " + format_seconds(secs(l.duration))
+                  : tcp->error_text + " after " + format_seconds(secs(l.duration));
+    }
   } else if (const auto* banner = engine::evidence_of<engine::SshBannerEvidence>(l)) {
     facts = banner->banner;
   } else if (const auto* hs = engine::evidence_of<engine::SshHandshakeEvidence>(l)) {

@@ -27,6 +27,12 @@ bool says_unreachable(const engine::IcmpError& e) {
 
 // Did anything ever come back from the target's own address?
 bool target_answered(const ProbeReport& report) {
+  // An accepted connection is an answer: a conversation that then stalls is the service's.
+  if (const auto* tcp = report.find(Layer::tcp)) {
+    if (const auto* ev = engine::evidence_of<engine::TcpEvidence>(*tcp); ev && ev->connected) {
+      return true;
+    }
+  }
   if (const auto* icmp = report.find(Layer::icmp)) {
     if (const auto* ev = engine::evidence_of<engine::IcmpEvidence>(*icmp)) {
       if (ev->stats.received > 0) return true;

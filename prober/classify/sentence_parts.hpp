@@ -13,5 +13,8 @@ std::string endpoint(const engine::ProbeReport& r);  // "198.18.3.2:22", "[::1]:
 std::string url_of(const engine::ProbeReport& r);
 std::string ssh_sentence(const engine::ProbeReport& r, const engine::Verdict& v);
 std::string web_sentence(const engine::ProbeReport& r, const engine::Verdict& v);
+std::string conversation_sentence(const engine::ProbeReport& r, const engine::Verdict& v);
+std::string dns_query_sentence(const engine::ProbeReport& r, engine::Reason reason);
+std::string rcode_text(int rcode);  // "NXDOMAIN", as miekg/dns names it
 
 }  // namespace reachprobe::classify::detail

@@ -1,6 +1,7 @@
 #include "classify/summary.hpp"
 
 #include "classify/sentence_parts.hpp"
+#include "targets/dns_names.hpp"
 
 #include <cerrno>
 #include <cmath>
@@ -97,24 +98,16 @@ std::string join_clauses(std::initializer_list<std::string> parts) {
   return out;
 }
 
-std::string rcode_name(int rcode) {
-  switch (rcode) {
-    case 0:
-      return "NOERROR";
-    case 2:
-      return "SERVFAIL";
-    case 3:
-      return "NXDOMAIN";
-    case 5:
-      return "REFUSED";
-    default:
-      return "rcode " + std::to_string(rcode);
-  }
+std::string rcode_text(int rcode) {
+  return targets::dns_rcode_name(rcode);
 }
 
 std::string dns_sentence(const ProbeReport& r, Reason reason) {
   const auto* layer = r.find(Layer::dns);
   const auto* ev = layer ? engine::evidence_of<engine::DnsEvidence>(*layer) : nullptr;
+  if (ev && ev->query && !ev->query->server.empty() && ev->query->server_address) {
+    return dns_query_sentence(r, reason);
+  }
   std::string server =
       ev && !ev->server.empty() ? "The DNS server " + ev->server : "The DNS resolver";
   std::string name = r.target.host;
@@ -129,7 +122,7 @@ std::string dns_sentence(const ProbeReport& r, Reason reason) {
              " with no address record: the name exists but has no address for this IP protocol";
     case Reason::servfail:
       return server + " answered " +
-             (ev && ev->rcode >= 0 ? rcode_name(ev->rcode) : "with a failure") + " for " + name +
+             (ev && ev->rcode >= 0 ? rcode_text(ev->rcode) : "with a failure") + " for " + name +
              " in " + took + (layer && !layer->detail.empty() ? " (" + layer->detail + ")" : "") +
              ": it could not resolve the name (upstream or zone problem)";
     case Reason::refused:
@@ -144,6 +137,10 @@ std::string dns_sentence(const ProbeReport& r, Reason reason) {
 
 std::string tcp_sentence(const ProbeReport& r, const engine::Verdict& v) {
   const auto* tcp = r.find(Layer::tcp);
+  if (const auto* ev = tcp ? engine::evidence_of<engine::TcpEvidence>(*tcp) : nullptr;
+      ev && ev->connected) {
+    return conversation_sentence(r, v);
+  }
   std::string took = tcp ? format_seconds(secs(tcp->duration)) : "";
   std::string port = r.target.port ? std::to_string(*r.target.port) : "?";
   std::string sender = v.offender ? who(r, *v.offender) : "the network";
@@ -216,6 +213,12 @@ std::string path_sentence(const ProbeReport& r, const engine::Verdict& v) {
         }
       }
       bool net = what.find("network") != std::string::npos;
+      if (what.find("time exceeded") != std::string::npos) {
+        // Only a deliberately short TTL (an icmp module's `ttl`) gets this far.
+        return capitalized(who(r, *v.offender)) + " answered " + what + " for " + addr +
+               ": the echo's TTL ran out there, so the target is farther away than the "
+               "module's ttl allows";
+      }
       return capitalized(who(r, *v.offender)) + " answered " + what + " for " + addr +
              (after > 0 ? " after " + format_seconds(after) : "") +
              (net ? ": it has no route to the target's network"
@@ -278,7 +281,14 @@ std::string success_sentence(const ProbeReport& r) {
   std::string lead;
   const auto* http_layer = r.find(Layer::http);
   const auto* grpc_layer = r.find(Layer::grpc);
-  if (http_layer && http_layer->status == Status::ok) {
+  const auto* dns_layer = r.find(Layer::dns);
+  const auto* dns = dns_layer ? engine::evidence_of<engine::DnsEvidence>(*dns_layer) : nullptr;
+  if (dns && dns->query && dns->query->answered) {
+    lead = "The DNS server " + dns->query->server + " (" + dns->query->transport + ") answered " +
+           dns->name + " " + dns->query->query_class + " " + dns->query_types + " with " +
+           rcode_text(dns->rcode) + " in " + format_seconds(dns->query->request_seconds) + " (" +
+           std::to_string(dns->query->answer.size()) + " answer records)";
+  } else if (http_layer && http_layer->status == Status::ok) {
     const auto* http = engine::evidence_of<engine::HttpEvidence>(*http_layer);
     lead = url_of(r) + " answered " + (http ? "HTTP " + std::to_string(http->status_code) : "") +
            " in " + format_seconds(secs(r.duration));
@@ -295,7 +305,16 @@ std::string success_sentence(const ProbeReport& r) {
     lead = endpoint(r) + " runs " + (banner ? banner->software : std::string("SSH")) +
            " and completed the key exchange" + (ev ? " (" + ev->hostkey_type + " host key)" : "");
   } else if (tcp && tcp->status == Status::ok) {
-    lead = endpoint(r) + " accepted a TCP connection in " + format_seconds(secs(tcp->duration));
+    const auto* ev = engine::evidence_of<engine::TcpEvidence>(*tcp);
+    if (ev && !ev->transcript.empty()) {
+      const auto* tls = r.find(Layer::tls);
+      lead = endpoint(r) + " accepted a TCP connection and held the module's conversation" +
+             (tls && tls->status == Status::ok ? " (with TLS)" : "") + " in " +
+             format_seconds(secs(tcp->duration)) +
+             (ev->last_line.empty() ? "" : ", last line \"" + ev->last_line + "\"");
+    } else {
+      lead = endpoint(r) + " accepted a TCP connection in " + format_seconds(secs(tcp->duration));
+    }
   } else {
     lead = target_address(r) + " is reachable";
   }

@@ -13,6 +13,20 @@ namespace reachprobe::engine {
 
 // Layer-specific facts. The classifier reads them; reports print them. One struct per layer.
 
+// A dns module's query to the DNS server under test (blackbox's dns prober).
+struct DnsQueryEvidence {
+  std::string server;     // "198.18.1.1:53"
+  std::string transport;  // "udp", "tcp" or "tcp-tls"
+  std::string query_class;
+  std::optional<net::ip::address> server_address;
+  double resolve_seconds = 0, connect_seconds = 0, request_seconds = 0;
+  bool answered = false;  // a response arrived (blackbox's probe_dns_query_succeeded)
+  std::vector<std::string> answer, authority, additional;  // records in zone-file text
+  std::optional<std::uint32_t> soa_serial;
+  bool soa_asked = false;
+  std::string failed_check;  // which of valid_rcodes / validate_*_rrs refused the answer
+};
+
 struct DnsEvidence {
   std::string name;
   std::string server;       // "system" or the --dns.server value
@@ -20,6 +34,7 @@ struct DnsEvidence {
   int rcode = -1;           // of the decisive answer; -1 when no answer arrived
   bool ip_literal = false;  // no query was needed
   std::vector<net::ip::address> addresses;
+  std::optional<DnsQueryEvidence> query = {};  // set for a dns module probing a DNS server
 };
 
 struct IcmpEvidence {
@@ -55,6 +70,13 @@ struct TcpEvidence {
   std::optional<IcmpError> icmp;  // the ICMP error that ended the connect, if any
   int error_number = 0;           // errno of the failed connect, 0 on success
   std::string error_text;
+  // A tcp module's query_response conversation, when it has one.
+  bool connected = false;                    // the connection was accepted (the target answered)
+  std::vector<std::string> transcript = {};  // "< line" read, "> line" sent, "starttls"
+  std::string expect = {};                   // the expect regexp that was not satisfied
+  std::string last_line = {};                // the last line read before giving up
+  bool failed_due_to_regex = false;          // an expect met end of stream (blackbox's metric)
+  bool conversation_timed_out = false;       // the deadline passed waiting for a line or a write
 };
 
 struct SshBannerEvidence {

@@ -47,6 +47,16 @@ void apply_layers(const std::vector<std::string>& wanted, ProberKind kind, Layer
   plan.layers = kept;
 }
 
+// A tcp module's conversation reports its TLS handshake at the tls layer and an SSH banner
+// check at the ssh_banner layer, so the verdict names them.
+void add_conversation_layers(const targets::TcpModuleSpec& spec, LayerPlan& plan) {
+  if (spec.uses_tls() && !plan.find(Layer::tls)) plan.layers.push_back({Layer::tls, true});
+  if (spec.expects_ssh_banner() && !plan.find(Layer::ssh_banner))
+    plan.layers.push_back({Layer::ssh_banner, true});
+  std::sort(plan.layers.begin(), plan.layers.end(),
+            [](const PlannedLayer& a, const PlannedLayer& b) { return a.layer < b.layer; });
+}
+
 }  // namespace
 
 targets::Expected<ModuleTarget> apply_module(const targets::Module& module,
@@ -62,15 +72,12 @@ targets::Expected<ModuleTarget> apply_module(const targets::Module& module,
       options.ip_protocol = protocol_of(module.http_address);
       break;
     case ProberKind::tcp:
-      if (module.tcp.tls || !module.tcp.query_response.empty()) {
-        return Result::failure("module \"" + module.name +
-                               "\": tcp modules with tls or query_response are not supported by "
-                               "reachprobe yet (use an ssh, http or grpc module)");
-      }
+      if (module.tcp.has_conversation()) options.tcp_conversation = module.tcp;
       options.ip_protocol = protocol_of(module.tcp.address);
       break;
     case ProberKind::icmp:
       options.ip_protocol = protocol_of(module.icmp.address);
+      if (module.icmp.ttl > 0) options.icmp_ttl = module.icmp.ttl;  // 0: the kernel's default
       break;
     case ProberKind::grpc: {
       bool tls = module.grpc.tls;
@@ -88,9 +95,9 @@ targets::Expected<ModuleTarget> apply_module(const targets::Module& module,
       options.trace_path = true;
       break;
     case ProberKind::dns:
-      return Result::failure("module \"" + module.name +
-                             "\": the dns prober (querying a DNS server) is not supported by "
-                             "reachprobe yet");
+      options.dns_query = module.dns;
+      options.ip_protocol = protocol_of(module.dns.address);
+      break;
   }
   auto target = targets::parse_target(text);
   if (!target) return Result::failure(target.error());
@@ -100,10 +107,19 @@ targets::Expected<ModuleTarget> apply_module(const targets::Module& module,
   if (module.prober == ProberKind::tcp && !target->port) {
     return Result::failure("module \"" + module.name + "\": a tcp target needs host:port");
   }
+  if (module.prober == ProberKind::dns) {
+    // The target is the DNS server: port 53, or 853 for DNS over TLS, as blackbox.
+    if (!target->port) target->port = module.dns.dns_over_tls ? 853 : 53;
+    LayerPlan plan{module.name, {{Layer::dns, true}}};
+    apply_layers(module.layers, module.prober, plan);
+    return ModuleTarget{std::move(target).value(), std::move(plan)};
+  }
   auto plan = plan_for(*target, options.trace_path, options.ssh.has_credentials());
   if (!plan) return Result::failure(plan.error());
   plan->module = module.name;
   apply_layers(module.layers, module.prober, *plan);
+  // After `layers:`, which cannot drop them: the conversation's outcome must be reported.
+  if (module.prober == ProberKind::tcp) add_conversation_layers(module.tcp, *plan);
   return ModuleTarget{std::move(target).value(), std::move(plan).value()};
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -7,11 +8,13 @@
 #include "engine/asio.hpp"
 #include "engine/deadline.hpp"
 #include "engine/layer_plan.hpp"
+#include "engine/layer_result.hpp"
 #include "net/cares_resolver.hpp"
 #include "net/curl_multi.hpp"
 #include "net/icmp_service.hpp"
 #include "net/ssh_session.hpp"
 #include "net/web_transfer.hpp"
+#include "targets/module.hpp"
 #include "targets/ssh_spec.hpp"
 #include "targets/target.hpp"
 #include "targets/web_spec.hpp"
@@ -32,6 +35,13 @@ struct ProbeOptions {
   targets::HttpSpec http;
   targets::TlsSpec tls;  // for https:// and grpcs:// targets
   std::string grpc_service_override;
+  // A tcp module's tls and query_response: the tcp layer holds the conversation.
+  std::optional<targets::TcpModuleSpec> tcp_conversation;
+  // An icmp module's `ttl`: echoes leave with it (a router where it runs out answers
+  // time-exceeded, reported with its address); unset, the kernel's default.
+  std::optional<int> icmp_ttl;
+  // A dns module: the dns layer queries the target, which is a DNS server.
+  std::optional<targets::DnsModuleSpec> dns_query;
 };
 
 // Process-wide machinery shared by every probe; it outlives every probe coroutine.
@@ -64,6 +74,9 @@ struct ProbeSession {
   std::unique_ptr<net_io::SshSession> ssh = {};  // from ssh_banner on; freed with the session
   // The one HTTP(S)/gRPC transfer the tls, http and grpc layers each read their part of.
   std::optional<net_io::WebOutcome> web = {};
+  // Results a layer produced for a layer above it (the tcp conversation's tls and
+  // ssh_banner); the runner reports them instead of running those layers.
+  std::map<Layer, LayerResult> finished = {};
   std::chrono::nanoseconds dns_duration{0};
   std::chrono::nanoseconds tcp_duration{0};
   std::string ssh_user() const;

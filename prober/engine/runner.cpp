@@ -36,6 +36,11 @@ constexpr Layer kTransportChain[] = {Layer::tcp,           Layer::tls,      Laye
 net::awaitable<LayerResult> run_planned(ProbeSession& session, Layer layer, Deadline deadline) {
   const PlannedLayer* planned = session.plan.find(layer);
   if (planned == nullptr) co_return LayerResult::skipped(layer, "not asked for");
+  if (auto it = session.finished.find(layer); it != session.finished.end()) {
+    auto result = it->second;
+    result.required = planned->required;
+    co_return result;
+  }
   for (const auto& entry : kLayerTable) {
     if (entry.layer != layer) continue;
     auto result = co_await entry.run(session, deadline);
@@ -56,14 +61,14 @@ net::awaitable<std::vector<LayerResult>> run_transport(ProbeSession& session, De
       if (layer == Layer::tcp) results.push_back(LayerResult::skipped(layer, "not asked for"));
       continue;
     }
-    if (failed) {
+    if (failed && !session.finished.contains(layer)) {
       auto skipped = LayerResult::skipped(layer, std::string(to_string(*failed)) + " failed");
       skipped.required = planned->required;
       results.push_back(std::move(skipped));
       continue;
     }
     auto result = co_await run_planned(session, layer, deadline);
-    if (result.status == Status::fail) failed = layer;
+    if (result.status == Status::fail && !failed) failed = layer;
     results.push_back(std::move(result));
   }
   co_return results;
@@ -88,10 +93,7 @@ net::awaitable<ProbeReport> run_target(std::shared_ptr<Services> services, targe
                                        LayerPlan plan, ProbeOptions options) {
   using namespace net::experimental::awaitable_operators;
   auto started = std::chrono::steady_clock::now();
-  ProbeSession session{*services,
-                       std::move(target),
-                       options,
-                       std::move(plan),
+  ProbeSession session{*services, std::move(target), options, std::move(plan),
                        Deadline::from_now(options.timeout)};
   ProbeReport report;
   report.target = session.target;
@@ -99,8 +101,10 @@ net::awaitable<ProbeReport> run_target(std::shared_ptr<Services> services, targe
   report.timeout = options.timeout;
 
   // DNS gets at most half the budget: a resolver that needs more is itself the problem.
-  auto dns =
-      co_await run_planned(session, Layer::dns, session.deadline.capped(options.timeout / 2));
+  // A dns module's query is the probe itself and gets all of it.
+  auto dns_deadline =
+      options.dns_query ? session.deadline : session.deadline.capped(options.timeout / 2);
+  auto dns = co_await run_planned(session, Layer::dns, dns_deadline);
   session.dns_duration = dns.duration;
   report.layers.push_back(std::move(dns));
   report.address = session.address;

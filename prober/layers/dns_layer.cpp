@@ -1,5 +1,6 @@
 #include <ares.h>
 
+#include "layers/dns_server_query.hpp"
 #include "layers/layers.hpp"
 
 namespace reachprobe::layers {
@@ -62,6 +63,11 @@ int severity(Reason r) {
 }  // namespace
 
 net::awaitable<LayerResult> run_dns_layer(ProbeSession& session, Deadline deadline) {
+  if (session.options.dns_query) co_return co_await run_dns_server_query(session, deadline);
+  co_return co_await resolve_target_name(session, deadline);
+}
+
+net::awaitable<LayerResult> resolve_target_name(ProbeSession& session, Deadline deadline) {
   auto started = std::chrono::steady_clock::now();
   LayerResult result;
   result.layer = engine::Layer::dns;
@@ -100,7 +106,8 @@ net::awaitable<LayerResult> run_dns_layer(ProbeSession& session, Deadline deadli
     std::vector<net::ip::address> found;
     bool want_v6 = protocol_pref != IpProtocol::ip4;
     bool want_v4 = protocol_pref != IpProtocol::ip6;
-    if (protocol_pref == IpProtocol::ip4_first) found = resolver->hosts_file_lookup(evidence.name, false);
+    if (protocol_pref == IpProtocol::ip4_first)
+      found = resolver->hosts_file_lookup(evidence.name, false);
     if (found.empty() && want_v6) found = resolver->hosts_file_lookup(evidence.name, true);
     if (found.empty() && want_v4) found = resolver->hosts_file_lookup(evidence.name, false);
     if (!found.empty()) {

@@ -40,7 +40,7 @@ net::awaitable<LayerResult> run_icmp_layer(ProbeSession& session, Deadline deadl
     auto send_at = started + interval * static_cast<long>(i);
     if (send_at >= deadline.when()) break;
     while (clock::now() < send_at) co_await batch->wait_until(send_at);
-    co_await icmp.send_echo(batch, i, address, std::nullopt);
+    co_await icmp.send_echo(batch, i, address, session.options.icmp_ttl);
   }
   // Wait until every echo is answered or has had its own timeout, within the deadline.
   for (;;) {

@@ -1,6 +1,7 @@
 #include <cerrno>
 
 #include "layers/layers.hpp"
+#include "layers/tcp_conversation.hpp"
 #include "net/tcp_connect.hpp"
 
 namespace reachprobe::layers {
@@ -46,6 +47,7 @@ Reason reason_for(const net_io::ConnectOutcome& outcome) {
 }  // namespace
 
 net::awaitable<LayerResult> run_tcp_layer(ProbeSession& session, Deadline deadline) {
+  auto started = std::chrono::steady_clock::now();
   LayerResult result;
   result.layer = engine::Layer::tcp;
   engine::TcpEvidence evidence;
@@ -58,6 +60,13 @@ net::awaitable<LayerResult> run_tcp_layer(ProbeSession& session, Deadline deadli
   session.tcp_duration = outcome.elapsed;
   if (!outcome.error) {
     result.status = Status::ok;
+    evidence.connected = true;
+    if (session.options.tcp_conversation) {
+      result.evidence = std::move(evidence);
+      co_await run_tcp_conversation(session, std::move(*outcome.socket), deadline, result);
+      result.duration = std::chrono::steady_clock::now() - started;
+      co_return result;
+    }
     if (session.plan.continues_above(engine::Layer::tcp)) {
       session.connection = std::move(outcome.socket);  // the ssh/tls layers continue on it
     } else {

@@ -10,9 +10,16 @@ Usage: lab_server.py ADDRESS [MODE:]PORT...
            client takes them, forever (a body that never ends)
   drip     after the request, a 200 with a 1 MB Content-Length, then one body byte per second
   midclose after the request, half of a response header, then close
+  smtp     a mail server's greeting ("220 lab.smtp ESMTP"), then EHLO, STARTTLS (with the
+           certificate in $LAB_TLS_CERT/$LAB_TLS_KEY), and QUIT, answered as SMTP does; over TLS
+           EHLO answers "250 lab.smtp secure"
+  dot      DNS over TLS (RFC 7858) with the same certificate: each query is relayed over UDP
+           to the lab's dnsmasq (198.18.1.1:53) and its answer returned
 Runs in the foreground until killed; the lab fixture owns and kills it.
 """
+import os
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -68,6 +75,69 @@ def answer_hostile(conn: socket.socket, mode: str) -> None:
         pass
 
 
+def answer_smtp(conn: socket.socket) -> None:
+    """Just enough SMTP for a query_response conversation with STARTTLS (RFC 3207)."""
+    try:
+        conn.sendall(b"220 lab.smtp ESMTP ready\r\n")
+        reader = conn.makefile("rb")
+        secure = False
+        while True:
+            line = reader.readline(4096)
+            if not line:
+                return
+            verb = line.strip().upper()
+            if verb.startswith(b"EHLO"):
+                conn.sendall(b"250-lab.smtp\r\n250 " + (b"secure" if secure else b"STARTTLS") +
+                             b"\r\n")
+            elif verb == b"STARTTLS" and not secure:
+                conn.sendall(b"220 go ahead\r\n")
+                context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                context.load_cert_chain(os.environ["LAB_TLS_CERT"], os.environ["LAB_TLS_KEY"])
+                conn = context.wrap_socket(conn, server_side=True)
+                reader = conn.makefile("rb")
+                secure = True
+            elif verb == b"QUIT":
+                conn.sendall(b"221 bye\r\n")
+                return
+            else:
+                conn.sendall(b"502 unknown command\r\n")
+    except (OSError, ssl.SSLError):
+        pass
+    finally:
+        conn.close()
+
+
+def recv_exactly(conn, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        chunk = conn.recv(n - len(data))
+        if not chunk:
+            return b""
+        data += chunk
+    return data
+
+
+def answer_dot(conn: socket.socket) -> None:
+    try:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(os.environ["LAB_TLS_CERT"], os.environ["LAB_TLS_KEY"])
+        with context.wrap_socket(conn, server_side=True) as tls:
+            while True:
+                head = recv_exactly(tls, 2)
+                if not head:
+                    return
+                query = recv_exactly(tls, int.from_bytes(head, "big"))
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as upstream:
+                    upstream.settimeout(2)
+                    upstream.sendto(query, ("198.18.1.1", 53))
+                    answer, _ = upstream.recvfrom(65535)
+                tls.sendall(len(answer).to_bytes(2, "big") + answer)
+    except (OSError, ssl.SSLError):
+        pass
+    finally:
+        conn.close()
+
+
 def serve(address: str, port: int, mode: str) -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -80,6 +150,10 @@ def serve(address: str, port: int, mode: str) -> None:
             conn.close()
         elif mode == "tarpit":
             held.append(conn)
+        elif mode == "smtp":
+            threading.Thread(target=answer_smtp, args=(conn,), daemon=True).start()
+        elif mode == "dot":
+            threading.Thread(target=answer_dot, args=(conn,), daemon=True).start()
         elif mode in HOSTILE_MODES:
             threading.Thread(target=answer_hostile, args=(conn, mode), daemon=True).start()
         else:
@@ -92,7 +166,7 @@ def main() -> None:
     for spec in sys.argv[2:]:
         mode, _, port = spec.rpartition(":")
         mode = mode or "close"
-        if mode not in ("close", "tarpit", "http") + HOSTILE_MODES:
+        if mode not in ("close", "tarpit", "http", "smtp", "dot") + HOSTILE_MODES:
             sys.exit(f"lab_server.py: unknown mode {mode!r}")
         threads.append(threading.Thread(target=serve, args=(address, int(port), mode),
                                         daemon=True))

@@ -66,6 +66,89 @@ std::string ModulesYaml(const std::string& ca_file) {
       query_name: web.lab
       query_type: A
       preferred_ip_protocol: ip4
+      validate_answer_rrs:
+        fail_if_not_matches_regexp: ["^web\\.lab\\.\t[0-9]+\tIN\tA\t198\\.18\\.3\\.2$"]
+  dns_tcp:
+    prober: dns
+    dns:
+      query_name: web.lab
+      query_type: A
+      transport_protocol: tcp
+      preferred_ip_protocol: ip4
+  dns_missing:
+    prober: dns
+    dns:
+      query_name: missing.lab
+      query_type: A
+      preferred_ip_protocol: ip4
+  dns_missing_expected:
+    prober: dns
+    dns:
+      query_name: missing.lab
+      query_type: A
+      valid_rcodes: [NXDOMAIN]
+      preferred_ip_protocol: ip4
+  dns_refused:
+    prober: dns
+    dns:
+      query_name: elsewhere.test
+      query_type: A
+      preferred_ip_protocol: ip4
+  dns_unwanted_answer:
+    prober: dns
+    dns:
+      query_name: web.lab
+      query_type: A
+      preferred_ip_protocol: ip4
+      validate_answer_rrs:
+        fail_if_matches_regexp: ["198\\.18\\.3\\.2"]
+  tcp_tls:
+    prober: tcp
+    timeout: 5s
+    tcp:
+      tls: true
+      preferred_ip_protocol: ip4
+      tls_config:
+        ca_file: CA_FILE
+  http_conversation:
+    prober: tcp
+    timeout: 5s
+    tcp:
+      preferred_ip_protocol: ip4
+      query_response:
+        - send: "GET /health HTTP/1.0\n"
+        - expect: "^HTTP/1\\.1 200"
+  http_conversation_404:
+    prober: tcp
+    timeout: 5s
+    tcp:
+      preferred_ip_protocol: ip4
+      query_response:
+        - send: "GET /health HTTP/1.0\n"
+        - expect: "^HTTP/1\\.1 404"
+  smtp_starttls:
+    prober: tcp
+    timeout: 5s
+    tcp:
+      preferred_ip_protocol: ip4
+      tls_config:
+        ca_file: CA_FILE
+      query_response:
+        - expect: "^220 ([^ ]+) ESMTP"
+          send: "EHLO ${1}"
+        - expect: "^250 STARTTLS"
+          send: "STARTTLS"
+        - expect: "^220"
+          starttls: true
+        - send: "EHLO prober"
+        - expect: "^250 secure"
+          send: "QUIT"
+  ssh_banner:
+    prober: tcp
+    tcp:
+      query_response:
+      - expect: "^SSH-2.0-"
+      - send: "SSH-2.0-blackbox-ssh-check"
 )";
   for (auto at = yaml.find("CA_FILE"); at != std::string::npos; at = yaml.find("CA_FILE")) {
     yaml.replace(at, 7, ca_file);
@@ -91,12 +174,17 @@ const std::set<std::string> kCompared = {"probe_success",
                                          "probe_icmp_reply_hop_limit",
                                          "probe_grpc_status_code",
                                          "probe_grpc_ssl",
-                                         "probe_grpc_healthcheck_response"};
+                                         "probe_grpc_healthcheck_response",
+                                         "probe_dns_answer_rrs",
+                                         "probe_dns_authority_rrs",
+                                         "probe_dns_additional_rrs",
+                                         "probe_dns_query_succeeded",
+                                         "probe_dns_serial"};
 
 // What reachprobe adds (CONTRACT.md §5), and blackbox families newer than 0.23.
 const std::set<std::string> kReachprobeOnly = {"probe_layer_success",
                                                "probe_layer_duration_seconds", "probe_failure_info",
-                                               "probe_tls_cipher_info"};
+                                               "probe_tls_cipher_info", "probe_ssh_banner_info"};
 
 struct Case {
   std::string module;
@@ -275,6 +363,21 @@ TEST_F(ServeLabTest, DifferentialAgainstBlackbox) {
       // `tls: true` alone (blackbox's shipped `grpc` module) means TLS: a handshake with the
       // plaintext server fails. 0.23 writes the expiry 0 here too.
       {"grpc_tls", "198.18.3.2:50051", 0, "*", {"probe_ssl_earliest_cert_expiry"}},
+      // The dns prober: the target is the lab's dnsmasq (or a host without a DNS server).
+      {"dns_lab", "198.18.1.1", 1, ""},
+      {"dns_tcp", "198.18.1.1:53", 1, ""},
+      {"dns_missing", "198.18.1.1", 0, FailureLabels("dns", "nxdomain")},
+      {"dns_missing_expected", "198.18.1.1", 1, ""},
+      {"dns_refused", "198.18.1.1", 0, FailureLabels("dns", "refused")},
+      {"dns_unwanted_answer", "198.18.1.1", 0, FailureLabels("dns", "no_address")},
+      {"dns_lab", "198.18.3.2", 0, FailureLabels("dns", "refused")},
+      // tcp conversations: TLS from connect, a line dialogue, STARTTLS, an SSH banner check.
+      {"tcp_tls", "web.lab:443", 1, ""},
+      {"tcp_tls", "web.lab:8443", 0, FailureLabels("tls", "cert_expired")},
+      {"http_conversation", "web.lab:80", 1, ""},
+      {"http_conversation_404", "web.lab:80", 0, FailureLabels("tcp", "refused")},
+      {"smtp_starttls", "web.lab:2525", 1, ""},
+      {"ssh_banner", "web.lab:80", 0, FailureLabels("ssh_banner", "timeout")},
   };
   std::ostringstream table;
   table << std::left << std::setw(44) << "module target" << std::setw(67) << "series"
@@ -299,19 +402,6 @@ TEST_F(ServeLabTest, DifferentialAgainstBlackbox) {
             3.5 + 0.3);
 }
 
-TEST_F(ServeLabTest, DnsModuleIsRefusedWithAClearMessage) {
-  // reachprobe has no dns prober (a query to a DNS server) yet: /probe refuses the module with
-  // 400 rather than probing something else. Blackbox, the witness, probes the lab's dnsmasq.
-  const HttpAnswer rp = serve_->Probe(Exporter::kReachprobe, "198.18.1.1", "dns_lab");
-  EXPECT_EQ(rp.status, 400) << rp.body;
-  EXPECT_NE(rp.body.find("dns_lab"), std::string::npos) << rp.body;
-  EXPECT_NE(rp.body.find("dns prober"), std::string::npos) << rp.body;
-  EXPECT_NE(rp.body.find("not supported"), std::string::npos) << rp.body;
-  std::cout << "reachprobe: " << rp.status << " " << rp.body;
-  const Exposition bb = Scrape(Exporter::kBlackbox, "198.18.1.1", "dns_lab");
-  EXPECT_EQ(Find(bb, "probe_success"), 1.0) << "blackbox's dns probe of the lab's dnsmasq";
-}
-
 TEST_F(ServeLabTest, PromtoolAcceptsProbeAndMetricsOutput) {
   struct Input {
     std::string what;
@@ -323,6 +413,9 @@ TEST_F(ServeLabTest, PromtoolAcceptsProbeAndMetricsOutput) {
       {"probe http 500", serve_->Probe(Exporter::kReachprobe, "http://web.lab/broken", "http_2xx")},
       {"probe tcp refused", serve_->Probe(Exporter::kReachprobe, "198.18.3.2:23", "tcp_connect")},
       {"probe icmp success", serve_->Probe(Exporter::kReachprobe, "198.18.3.2", "icmp")},
+      {"probe dns success", serve_->Probe(Exporter::kReachprobe, "198.18.1.1", "dns_lab")},
+      {"probe starttls success",
+       serve_->Probe(Exporter::kReachprobe, "web.lab:2525", "smtp_starttls")},
       {"/metrics", serve_->Request(kReachprobePort, "/metrics")},
   };
   for (const Input& input : inputs) {

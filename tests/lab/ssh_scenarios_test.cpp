@@ -167,6 +167,22 @@ TEST_F(SshLabTest, AcceptThenCloseIsBannerClosed) {
   ExpectFailure(CheckSsh({Url(kAcceptClose)}), "ssh_banner/closed", {"tcp"}, 5.0);
 }
 
+// blackbox's shipped ssh_banner module (a tcp module: expect "^SSH-2.0-", then send an
+// identification line) is judged as the ssh_banner layer, with the same reasons.
+TEST_F(SshLabTest, BlackboxSshBannerModule) {
+  const std::vector<std::string> module = {"--module", "ssh_banner"};
+  const std::string target = "198.18.3.2:";
+  const CheckRun healthy = CheckSsh({target + std::to_string(kSshHealthy)}, module);
+  ExpectSuccess(healthy, {"tcp", "ssh_banner"});
+  EXPECT_NE(Str(Field(Layer(Result(healthy, 0), "ssh_banner"), "software")).find("OpenSSH"),
+            std::string::npos)
+      << healthy;
+  ExpectFailure(CheckSsh({target + std::to_string(kTarpit)}, module), "ssh_banner/timeout", {"tcp"},
+                5.0);
+  ExpectFailure(CheckSsh({target + std::to_string(kAcceptClose)}, module), "ssh_banner/closed",
+                {"tcp"}, 5.0);
+}
+
 // An HTTP server waits for the client to speak and answers an SSH identification line with
 // "HTTP/1.1 400 Bad Request"; RFC 4253 lets both sides send their identification at once.
 TEST_F(SshLabTest, HttpServerIsNotSsh) {

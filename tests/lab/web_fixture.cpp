@@ -24,9 +24,9 @@ constexpr const char* kGrpcServer = GRPC_HEALTH_SERVER;
 constexpr const char* kGrpcServer = "";
 #endif
 
-constexpr std::array<int, 10> kAllPorts = {kWebHttp,      kWebHttps, kWebExpired, kWebWrongName,
-                                           kWebUntrusted, kEndless,  kDrip,       kMidClose,
-                                           kGrpcPlain,    kGrpcTls};
+constexpr std::array<int, 12> kAllPorts = {kWebHttp,      kWebHttps,   kWebExpired, kWebWrongName,
+                                           kWebUntrusted, kEndless,    kDrip,       kMidClose,
+                                           kSmtp,         kDnsOverTls, kGrpcPlain,  kGrpcTls};
 
 void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::trunc | std::ios::binary);
@@ -256,8 +256,11 @@ void WebLab::Start() {
                "grpc");
   }
   lab_.spawn(Node::kTarget,
-             LabToolCommand("lab_server.py") + " " + ip + " endless:" + std::to_string(kEndless) +
-                 " drip:" + std::to_string(kDrip) + " midclose:" + std::to_string(kMidClose),
+             "env LAB_TLS_CERT=" + dir_ + "/web.pem LAB_TLS_KEY=" + dir_ + "/web.key " +
+                 LabToolCommand("lab_server.py") + " " + ip +
+                 " endless:" + std::to_string(kEndless) + " drip:" + std::to_string(kDrip) +
+                 " midclose:" + std::to_string(kMidClose) + " smtp:" + std::to_string(kSmtp) +
+                 " dot:" + std::to_string(kDnsOverTls),
              "web-peers");
 
   std::string wait = "wait --timeout 10 --dns 198.18.1.1 web.lab --tcp";
