@@ -1,0 +1,16 @@
+#pragma once
+#include <string>
+#include <string_view>
+
+#include "cli/probe_history.hpp"
+
+namespace reachprobe::cli {
+
+// The HTML landing page: links to Metrics and Configuration, then the recent probes, newest
+// first, each linking to its debug output. Links start with `link_prefix` ("/" or "/a/b/").
+std::string landing_page(const ProbeHistory& history, const std::string& link_prefix);
+
+// Text made safe inside HTML elements and attribute values.
+std::string html_escape(std::string_view text);
+
+}  // namespace reachprobe::cli

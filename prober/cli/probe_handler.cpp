@@ -1,0 +1,96 @@
+#include "cli/probe_handler.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <string>
+#include <utility>
+
+#include "engine/module_plan.hpp"
+#include "engine/runner.hpp"
+#include "exporters/blackbox_metrics.hpp"
+#include "exporters/config_yaml.hpp"
+#include "exporters/json_report.hpp"
+#include "targets/target_parser.hpp"
+
+namespace reachprobe::cli {
+namespace {
+
+using exporters::HttpRequest;
+using exporters::HttpResponse;
+
+HttpResponse plain(unsigned status, std::string body) {
+  return HttpResponse{status, "text/plain; charset=utf-8", std::move(body)};
+}
+
+}  // namespace
+
+targets::Expected<std::chrono::nanoseconds> probe_timeout(const HttpRequest& req,
+                                                          const targets::Module& module,
+                                                          double offset) {
+  double scrape = 120;
+  if (req.scrape_timeout) {
+    const auto& text = *req.scrape_timeout;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), scrape);
+    if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(scrape)) {
+      return targets::Expected<std::chrono::nanoseconds>::failure(
+          "Failed to parse timeout from Prometheus header: " + text);
+    }
+    if (scrape == 0) scrape = 120;
+  }
+  double max = scrape - offset;
+  double module_seconds = std::chrono::duration<double>(module.timeout).count();
+  double chosen = ((module_seconds > 0 && module_seconds < max) || max < 0) ? module_seconds : max;
+  if (chosen <= 0) chosen = 0.001;
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::duration<double>(chosen));
+}
+
+net::awaitable<HttpResponse> handle_probe(std::shared_ptr<ServeState> state, HttpRequest req) {
+  std::string module_name = req.query.contains("module") ? req.query["module"] : "http_2xx";
+  auto it = state->config.modules.find(module_name);
+  if (it == state->config.modules.end()) {
+    state->unknown_module.Add({}).Increment();
+    co_return plain(400, "Unknown module \"" + module_name + "\"\n");
+  }
+  const std::string target = req.query["target"];
+  if (target.empty()) co_return plain(400, "Target parameter is missing\n");
+  // A copy: a reload while this probe runs must not change the module under it.
+  const targets::Module module = it->second;
+  {
+    // The allow-list judges the host the probe would contact, before any packet is sent.
+    auto parsed = targets::parse_target(target.find("://") == std::string::npos &&
+                                                module.prober == targets::ProberKind::http
+                                            ? "http://" + target
+                                            : target);
+    if (parsed &&
+        !targets::target_allowed(state->config, parsed->host, parsed->host_is_ip_literal)) {
+      co_return plain(400, "Target \"" + parsed->host + "\" is not in allowed_targets\n");
+    }
+  }
+  auto timeout = probe_timeout(req, module, state->flags.timeout_offset);
+  if (!timeout) co_return plain(500, timeout.error() + "\n");
+  engine::ProbeOptions options;
+  options.trace_path = module.prober == targets::ProberKind::path;
+  auto applied = engine::apply_module(module, target, options);
+  if (!applied) co_return plain(400, applied.error() + "\n");
+  options.timeout = *timeout;
+  auto report =
+      co_await engine::run_target(state->services, applied->target, applied->plan, options);
+  state->log.log(exporters::Logger::Level::debug, "Probe finished",
+                 {{"module", module_name},
+                  {"target", target},
+                  {"success", report.success ? "true" : "false"},
+                  {"summary", report.verdict.summary}});
+  state->probes.Add({{"module", module_name}, {"result", report.success ? "success" : "failure"}})
+      .Increment();
+  auto registry = exporters::probe_registry(report, targets::to_string(module.prober));
+  std::string body = exporters::serialize(*registry);
+  std::string debug = "Layered report:\n" + exporters::to_json(report).dump(2) +
+                      "\n\n\n\nMetrics that would have been returned:\n" + body +
+                      "\n\n\nModule configuration:\n" + exporters::module_to_yaml(module);
+  if (req.query["debug"] == "true") body = debug;
+  state->history.add(module_name, target, report.success, std::move(debug));
+  co_return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", std::move(body)};
+}
+
+}  // namespace reachprobe::cli

@@ -1,0 +1,23 @@
+#pragma once
+#include <chrono>
+#include <memory>
+
+#include "cli/serve_state.hpp"
+#include "engine/asio.hpp"
+#include "exporters/http_server.hpp"
+
+namespace reachprobe::cli {
+
+// blackbox's rule: the scrape timeout (X-Prometheus-Scrape-Timeout-Seconds, default 120 s)
+// minus `offset`, unless the module's own timeout is shorter (or the difference is negative).
+// An unparsable header is an error (blackbox answers 500).
+targets::Expected<std::chrono::nanoseconds> probe_timeout(const exporters::HttpRequest& req,
+                                                          const targets::Module& module,
+                                                          double offset);
+
+// GET /probe?target=&module=[&debug=true]: one probe, a fresh registry, blackbox's errors.
+// The result goes into the landing page's history.
+net::awaitable<exporters::HttpResponse> handle_probe(std::shared_ptr<ServeState> state,
+                                                     exporters::HttpRequest req);
+
+}  // namespace reachprobe::cli

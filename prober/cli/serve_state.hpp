@@ -1,0 +1,45 @@
+#pragma once
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <string>
+
+#include "cli/probe_history.hpp"
+#include "cli/serve_flags.hpp"
+#include "engine/probe_session.hpp"
+#include "exporters/logger.hpp"
+#include "targets/expected.hpp"
+#include "targets/module.hpp"
+
+namespace reachprobe::cli {
+
+// Everything `reachprobe serve` keeps between requests: the running config, the exporter's own
+// /metrics registry and the landing page's history. One io_context thread touches it.
+struct ServeState {
+  explicit ServeState(ServeFlags serve_flags);
+
+  ServeFlags flags;
+  std::shared_ptr<engine::Services> services;
+  targets::Config config;
+  exporters::Logger log;
+  prometheus::Registry registry;
+  prometheus::Family<prometheus::Gauge>& reload_ok;
+  prometheus::Family<prometheus::Gauge>& reload_time;
+  prometheus::Family<prometheus::Counter>& unknown_module;
+  prometheus::Family<prometheus::Counter>& probes;
+  ProbeHistory history;
+};
+
+// The config file, or the built-in default modules when it does not exist (CONTRACT §2).
+targets::Expected<targets::Config> load_serve_config(const std::string& file);
+
+// Sets the reload gauges after an attempt.
+void record_reload(ServeState& state, bool ok);
+
+// Re-reads the config file; a bad file is logged and refused, and the running config stays.
+bool reload(ServeState& state);
+
+}  // namespace reachprobe::cli
