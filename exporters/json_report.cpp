@@ -165,6 +165,7 @@ struct EvidenceWriter {
     if (!e.transcript.empty()) {
       out["conversation"] = e.transcript;
       if (!e.expect.empty()) out["expect_unmet"] = e.expect;
+      if (!e.last_line.empty()) out["last_line"] = e.last_line;
       out["failed_due_to_regex"] = e.failed_due_to_regex;
     }
   }

@@ -8,9 +8,9 @@
 #include "cli/flags.hpp"
 #include "engine/module_plan.hpp"
 #include "engine/runner.hpp"
-#include "targets/config_loader.hpp"
 #include "exporters/json_report.hpp"
 #include "exporters/text_report.hpp"
+#include "targets/config_loader.hpp"
 #include "targets/target_parser.hpp"
 
 namespace reachprobe::cli {
@@ -168,7 +168,9 @@ int run_check_command(std::span<const std::string> args) {
   io.run();
 
   if (flags->json) {
-    std::cout << exporters::to_json_document(*reports).dump(2) << "\n";
+    std::cout << exporters::to_json_document(*reports).dump(
+                     2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
   } else {
     std::cout << exporters::render_text(*reports);
   }

@@ -85,9 +85,11 @@ net::awaitable<HttpResponse> handle_probe(std::shared_ptr<ServeState> state, Htt
       .Increment();
   auto registry = exporters::probe_registry(report, targets::to_string(module.prober));
   std::string body = exporters::serialize(*registry);
-  std::string debug = "Layered report:\n" + exporters::to_json(report).dump(2) +
-                      "\n\n\n\nMetrics that would have been returned:\n" + body +
-                      "\n\n\nModule configuration:\n" + exporters::module_to_yaml(module);
+  std::string debug =
+      "Layered report:\n" +
+      exporters::to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+      "\n\n\n\nMetrics that would have been returned:\n" + body + "\n\n\nModule configuration:\n" +
+      exporters::module_to_yaml(module);
   if (req.query["debug"] == "true") body = debug;
   state->history.add(module_name, target, report.success, std::move(debug));
   co_return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", std::move(body)};

@@ -1,5 +1,7 @@
 #include "layers/tcp_conversation.hpp"
 
+#include <cctype>
+
 #include "layers/tls_common.hpp"
 #include "net/conversation_stream.hpp"
 #include "net/ssh_banner.hpp"
@@ -16,10 +18,26 @@ using net_io::ConversationStream;
 constexpr std::size_t kTranscriptLines = 20;
 constexpr std::size_t kTranscriptWidth = 200;
 
-void note(engine::TcpEvidence& evidence, const std::string& line) {
-  if (evidence.transcript.size() < kTranscriptLines) {
-    evidence.transcript.push_back(line.substr(0, kTranscriptWidth));
+// A peer's bytes as reports can carry them: printable ASCII, the rest as "?", bounded. Reports
+// are JSON, and one stray byte of a Latin-1 banner must not break them.
+std::string printable(const std::string& line) {
+  std::string out = line.substr(0, kTranscriptWidth);
+  for (auto& c : out) {
+    if (std::isprint(static_cast<unsigned char>(c)) == 0) c = '?';
   }
+  return out;
+}
+
+// What was sent, as the transcript shows it: the first word only, since the rest may be a
+// credential (SMTP AUTH, Redis AUTH).
+std::string sent_summary(const std::string& line) {
+  auto space = line.find(' ');
+  if (space == std::string::npos) return printable(line);
+  return printable(line.substr(0, space)) + " ... (" + std::to_string(line.size()) + " bytes)";
+}
+
+void note(engine::TcpEvidence& evidence, const std::string& line) {
+  if (evidence.transcript.size() < kTranscriptLines) evidence.transcript.push_back(line);
 }
 
 // The tls layer's result for a handshake on the conversation's connection.
@@ -90,8 +108,8 @@ net::awaitable<std::optional<std::vector<std::string>>> expect_line(Conversation
   for (;;) {
     auto line = co_await c.stream.read_line(c.deadline);
     if (line.status == LineStatus::line) {
-      note(c.evidence, "< " + line.text);
-      c.evidence.last_line = line.text.substr(0, kTranscriptWidth);
+      note(c.evidence, "< " + printable(line.text));
+      c.evidence.last_line = printable(line.text);
       if (lines.size() < kTranscriptLines) lines.push_back(line.text);
       if (auto groups = pattern.groups(line.text)) {
         if (as_banner) {
@@ -158,13 +176,15 @@ net::awaitable<void> converse(Conversation& c) {
       groups = std::move(*matched);
     }
     if (!step.send.empty()) {
-      std::string line = targets::expand_template(step.send, groups);
-      note(c.evidence, "> " + line);
+      // As blackbox: `${1}` refers to the step's own expect; without one the text goes as is.
+      std::string line =
+          step.expect.empty() ? step.send : targets::expand_template(step.send, groups);
+      note(c.evidence, "> " + sent_summary(line));
       auto written = co_await c.stream.write(line + "\n", c.deadline);
       if (!written.ok) {
         c.evidence.conversation_timed_out = written.timed_out;
         c.fail(written.timed_out ? Reason::timeout : Reason::refused,
-               "sending \"" + line + "\" failed: " + written.error);
+               "sending \"" + sent_summary(line) + "\" failed: " + written.error);
         co_return;
       }
     }
@@ -185,6 +205,14 @@ net::awaitable<void> run_tcp_conversation(ProbeSession& session, net::ip::tcp::s
                  deadline};
   co_await converse(c);
   c.stream.close();
+  // Layers the conversation never reached are reported as such, never run on their own (the
+  // tls layer of an https target would otherwise start a transfer here).
+  for (auto layer : {Layer::tls, Layer::ssh_banner}) {
+    if (session.plan.find(layer) && !session.finished.contains(layer)) {
+      session.finished[layer] =
+          LayerResult::skipped(layer, "the conversation ended before this step");
+    }
+  }
 }
 
 }  // namespace reachprobe::layers

@@ -94,6 +94,13 @@ net::awaitable<TlsHandshakeOutcome> ConversationStream::start_tls(const targets:
   // Bytes already read past the STARTTLS answer would be TLS records; blackbox's scanner drops
   // them too, and a well-behaved server sends none.
   buffer_.clear();
+  if (!plain_) {
+    // `tls: true` and then `starttls`, or two `starttls` steps: TLS inside TLS is not offered.
+    TlsHandshakeOutcome refused;
+    refused.facts.attempted = true;
+    refused.error = "starttls on a connection that is already TLS";
+    co_return refused;
+  }
   auto outcome = co_await tls_handshake(std::move(*plain_), spec, server_name, deadline);
   plain_.reset();
   if (outcome.connection) tls_ = std::move(outcome.connection);

@@ -101,6 +101,12 @@ net::awaitable<void> exchange_stream(Stream& stream, const DnsExchangeRequest& r
     outcome.error = "the answer was cut short: " + error.message();
     co_return;
   }
+  // One query per connection: an answer under another id is not an answer to it.
+  if (body.size() < 2 || ((body[0] << 8) | body[1]) != request.id) {
+    outcome.error =
+        body.empty() ? "the server sent an empty answer" : "the answer carries another query's id";
+    co_return;
+  }
   outcome.response = std::move(body);
 }
 

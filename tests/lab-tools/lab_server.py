@@ -13,6 +13,7 @@ Usage: lab_server.py ADDRESS [MODE:]PORT...
   smtp     a mail server's greeting ("220 lab.smtp ESMTP"), then EHLO, STARTTLS (with the
            certificate in $LAB_TLS_CERT/$LAB_TLS_KEY), and QUIT, answered as SMTP does; over TLS
            EHLO answers "250 lab.smtp secure"
+  garbage  a greeting of invalid UTF-8 and control bytes, then close (a hostile banner)
   dot      DNS over TLS (RFC 7858) with the same certificate: each query is relayed over UDP
            to the lab's dnsmasq (198.18.1.1:53) and its answer returned
 Runs in the foreground until killed; the lab fixture owns and kills it.
@@ -152,6 +153,9 @@ def serve(address: str, port: int, mode: str) -> None:
             held.append(conn)
         elif mode == "smtp":
             threading.Thread(target=answer_smtp, args=(conn,), daemon=True).start()
+        elif mode == "garbage":
+            with conn:
+                conn.sendall(b"\xff\xfe\xc3 bin\x00ary \x1b[31m gr\xe9eting\r\n")
         elif mode == "dot":
             threading.Thread(target=answer_dot, args=(conn,), daemon=True).start()
         elif mode in HOSTILE_MODES:
@@ -166,7 +170,7 @@ def main() -> None:
     for spec in sys.argv[2:]:
         mode, _, port = spec.rpartition(":")
         mode = mode or "close"
-        if mode not in ("close", "tarpit", "http", "smtp", "dot") + HOSTILE_MODES:
+        if mode not in ("close", "tarpit", "http", "smtp", "dot", "garbage") + HOSTILE_MODES:
             sys.exit(f"lab_server.py: unknown mode {mode!r}")
         threads.append(threading.Thread(target=serve, args=(address, int(port), mode),
                                         daemon=True))

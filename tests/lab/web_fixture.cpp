@@ -24,9 +24,9 @@ constexpr const char* kGrpcServer = GRPC_HEALTH_SERVER;
 constexpr const char* kGrpcServer = "";
 #endif
 
-constexpr std::array<int, 12> kAllPorts = {kWebHttp,      kWebHttps,   kWebExpired, kWebWrongName,
-                                           kWebUntrusted, kEndless,    kDrip,       kMidClose,
-                                           kSmtp,         kDnsOverTls, kGrpcPlain,  kGrpcTls};
+constexpr std::array<int, 13> kAllPorts = {
+    kGarbage, kWebHttp,  kWebHttps, kWebExpired, kWebWrongName, kWebUntrusted, kEndless,
+    kDrip,    kMidClose, kSmtp,     kDnsOverTls, kGrpcPlain,    kGrpcTls};
 
 void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::trunc | std::ios::binary);
@@ -260,7 +260,7 @@ void WebLab::Start() {
                  LabToolCommand("lab_server.py") + " " + ip +
                  " endless:" + std::to_string(kEndless) + " drip:" + std::to_string(kDrip) +
                  " midclose:" + std::to_string(kMidClose) + " smtp:" + std::to_string(kSmtp) +
-                 " dot:" + std::to_string(kDnsOverTls),
+                 " dot:" + std::to_string(kDnsOverTls) + " garbage:" + std::to_string(kGarbage),
              "web-peers");
 
   std::string wait = "wait --timeout 10 --dns 198.18.1.1 web.lab --tcp";

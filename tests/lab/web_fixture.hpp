@@ -30,6 +30,7 @@ inline constexpr int kEndless = 8081;        // 200 without Content-Length, byte
 inline constexpr int kDrip = 8082;           // 200, then one body byte per second
 inline constexpr int kMidClose = 8083;       // half a response header, then close
 inline constexpr int kSmtp = 2525;           // SMTP greeting, EHLO, STARTTLS (web.lab cert)
+inline constexpr int kGarbage = 2526;        // a greeting of invalid UTF-8, then close
 inline constexpr int kDnsOverTls = 853;      // DNS over TLS (web.lab cert), relayed to dnsmasq
 inline constexpr int kGrpcPlain = 50051;     // gRPC health over h2c
 inline constexpr int kGrpcTls = 50052;       // gRPC health over TLS, the valid web.lab cert
