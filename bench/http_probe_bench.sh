@@ -24,17 +24,9 @@
 set -euo pipefail
 export LC_ALL=C
 
-script_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
-repo_root=$(cd -- "$script_dir/.." && pwd)
-
-skip() {
-  printf 'skipped: %s\n' "$*"
-  exit 0
-}
-die() {
-  printf 'http_probe_bench: error: %s\n' "$*" >&2
-  exit 1
-}
+bench_name=http_probe_bench
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh" # skip, die, checks, the lab, clean-up
 
 bench=${1:-${HTTP_PROBE_BENCH:-$repo_root/build/bench/http_probe_bench}}
 n=${N:-1000}
@@ -45,38 +37,30 @@ run_timeout=${RUN_TIMEOUT:-300}
 
 # ---- prerequisites: anything missing is a skip, not a failure -------------------------
 [[ -f $bench && -x $bench ]] || skip "build the http_probe_bench target (cmake --build build --target http_probe_bench); not found: $bench"
-[[ $(id -u) -eq 0 ]] || skip "needs root for network namespaces (run: sudo $0)"
+require_root
 nginx_bin=$(command -v nginx 2>/dev/null || true)
 [[ -z $nginx_bin && -x /usr/sbin/nginx ]] && nginx_bin=/usr/sbin/nginx
 [[ -n $nginx_bin ]] || skip "nginx not found (install the nginx package; its own service need not run)"
-for tool in ip openssl timeout awk; do
-  command -v "$tool" >/dev/null 2>&1 || skip "'$tool' not found in PATH"
-done
-bench=$(cd -- "$(dirname -- "$bench")" && pwd)/$(basename -- "$bench")
-if ! [[ $n =~ ^[1-9][0-9]*$ ]] || ((n > 1000000)); then die "N must be an integer in 1..1000000, got '$n'"; fi
-[[ $repeat =~ ^[1-9][0-9]*$ ]] || die "REPEAT must be a positive integer, got '$repeat'"
-[[ $run_timeout =~ ^[1-9][0-9]*$ ]] || die "RUN_TIMEOUT must be a positive integer, got '$run_timeout'"
+require_tools ip openssl timeout awk
+bench=$(abs_path "$bench")
+check_range N "$n" 1000000
+check_positive REPEAT "$repeat"
+check_positive RUN_TIMEOUT "$run_timeout"
 [[ $nginx_workers == auto || $nginx_workers =~ ^[1-9][0-9]?$ ]] || die "NGINX_WORKERS must be 1..99 or auto, got '$nginx_workers'"
 read -r -a concurrencies <<<"$concurrency_list"
-((${#concurrencies[@]} > 0)) || die "CONCURRENCY is empty"
-for c in "${concurrencies[@]}"; do
-  if ! [[ $c =~ ^[1-9][0-9]*$ ]] || ((c > 10000)); then
-    die "CONCURRENCY: '$c' is not an integer in 1..10000"
-  fi
-done
+check_list CONCURRENCY 10000 "${concurrencies[@]}"
 clk_tck=$(getconf CLK_TCK)
 
 # ---- lab -----------------------------------------------------------------------------
+# client rphb<pid>-c (198.18.0.1) -> server rphb<pid>-s (198.18.0.2, nginx)
 ns_c="rphb$$-c"
 ns_s="rphb$$-s"
-work=$(mktemp -d "${TMPDIR:-/tmp}/rphb$$.XXXXXX")
 nginx_pid=""
 run_pid=""
 
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM HUP
-  trap '' PIPE # a closed stdout must not stop the clean-up half-way
+# Called by lab_cleanup before it empties the namespaces (with KILL: nginx workers, a run
+# cut short) and removes them and $work.
+bench_cleanup() {
   if [[ -n $run_pid ]]; then
     kill -TERM "$run_pid" 2>/dev/null || true # timeout passes it on to the bench
     wait "$run_pid" 2>/dev/null || true
@@ -92,33 +76,13 @@ cleanup() {
     kill -KILL "$nginx_pid" 2>/dev/null || true
     wait "$nginx_pid" 2>/dev/null || true
   fi
-  local ns pid
-  for ns in "$ns_c" "$ns_s"; do
-    if ip netns pids "$ns" >/dev/null 2>&1; then
-      # Only processes inside this run's own namespaces (nginx workers, a run cut short).
-      for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
-      ip netns del "$ns" 2>/dev/null || true
-    fi
-  done
-  rm -rf -- "$work"
-  exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
-trap 'exit 141' PIPE
+lab_kill_signal=KILL
+lab_begin rphb "$ns_c" "$ns_s"
 
 in_c() { ip netns exec "$ns_c" "$@"; }
 
-ip netns add "$ns_c"
-ip netns add "$ns_s"
-ip -n "$ns_c" link add veth-c type veth peer name veth-s netns "$ns_s"
-ip -n "$ns_c" addr add 198.18.0.1/30 dev veth-c
-ip -n "$ns_s" addr add 198.18.0.2/30 dev veth-s
-for ns in "$ns_c" "$ns_s"; do ip -n "$ns" link set lo up; done
-ip -n "$ns_c" link set veth-c up
-ip -n "$ns_s" link set veth-s up
+lab_link "$ns_c" veth-c "$ns_s" veth-s
 # The client closes each connection first, so each leaves a TIME_WAIT socket on its side for
 # 60 s: with the default 28k ephemeral ports a few runs of N=1000 (and any large N) would run
 # out of ports (connect() fails with EADDRNOTAVAIL, and looking for a free port costs sys
@@ -200,25 +164,19 @@ done
 
 # user+sys CPU seconds of nginx's master and its workers (which live as long as the master).
 nginx_cpu() {
-  local pids pid total=0 t
-  pids="$nginx_pid $(cat "/proc/$nginx_pid/task/$nginx_pid/children" 2>/dev/null || true)"
-  for pid in $pids; do
-    # fields after the ")" that ends comm: utime is the 12th, stime the 13th
-    t=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat" 2>/dev/null || echo 0)
-    total=$((total + t))
-  done
-  echo "$total"
+  # shellcheck disable=SC2046 # the children file is a space-separated list of pids
+  proc_cpu_ticks "$nginx_pid" $(cat "/proc/$nginx_pid/task/$nginx_pid/children" 2>/dev/null || true)
 }
 field() { awk -F': ' -v k="$1" '$1 == k { print $2; exit }' "$2"; }
 
 # ---- measurements ----------------------------------------------------------------------
 echo "http_probe_bench: reachprobe HTTP(S) probe cost, lab $ns_c (198.18.0.1) -> $ns_s (198.18.0.2, nginx)"
-echo "  kernel $(uname -r), $(nproc) CPU(s), $("$nginx_bin" -v 2>&1 | head -n 1), $(openssl version | cut -d' ' -f1-2)"
+echo "  $(host_summary), $("$nginx_bin" -v 2>&1 | head -n 1), $(openssl version | cut -d' ' -f1-2)"
 echo "  nginx: worker_processes $nginx_workers (pid $nginx_pid, workers $(wc -w <"/proc/$nginx_pid/task/$nginx_pid/children" 2>/dev/null || echo '?')); certificate ECDSA P-256, SAN IP:198.18.0.2"
 echo "  probe: $(grep '^layers:' "$work/ready.out" | cut -d' ' -f2-) layers; https $(grep '^negotiated:' "$work/ready.out" | cut -d' ' -f2-)"
 echo "  every probe: a new TCP connection, and for https a new full TLS handshake (no reuse)"
 echo "  N=$n per run, 1 unmeasured warm-up probe; each measurement runs $repeat time(s), the lowest client CPU is kept"
-echo "  load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the figures)"
+echo "  load average before: $(loadavg) (other work on the machine skews the figures)"
 echo
 
 results=()
@@ -247,7 +205,7 @@ for scheme in http https; do
       cpu=$(field cpu_ms_per_probe "$out")
       printf '  %-5s c=%-4s N=%-7s run %d: %s s wall, %s ms CPU/probe, %s/%s ok\n' "$scheme" "$c" \
         "$n" "$i" "$(field wall_s "$out")" "$cpu" "$(field successes "$out")" "$n"
-      if [[ -z $best ]] || awk -v a="$cpu" -v b="$best_cpu" 'BEGIN { exit !(a < b) }'; then
+      if [[ -z $best ]] || num_lt "$cpu" "$best_cpu"; then
         best=$out
         best_cpu=$cpu
       fi
@@ -255,7 +213,7 @@ for scheme in http https; do
     [[ -n $best ]] && results+=("$scheme $c $best")
   done
 done
-echo "  load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "  load average after:  $(loadavg)"
 ((${#results[@]} > 0)) || die "nothing was measured"
 
 echo

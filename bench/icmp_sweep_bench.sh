@@ -23,17 +23,9 @@
 set -euo pipefail
 export LC_ALL=C # EPOCHREALTIME and the tools' number formats use '.' as decimal point
 
-script_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
-repo_root=$(cd -- "$script_dir/.." && pwd)
-
-skip() {
-  printf 'skipped: %s\n' "$*"
-  exit 0
-}
-die() {
-  printf 'icmp_sweep_bench: error: %s\n' "$*" >&2
-  exit 1
-}
+bench_name=icmp_sweep_bench
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh" # skip, die, checks, the lab, clean-up
 
 reachprobe=${1:-${REACHPROBE:-$repo_root/build/reachprobe}}
 sizes=${SIZES:-1000 10000}
@@ -45,103 +37,39 @@ rp_timeout=5s
 time_bin=/usr/bin/time
 
 # ---- prerequisites: anything missing is a skip, not a failure -------------------------
-[[ $(id -u) -eq 0 ]] || skip "needs root for network namespaces (run: sudo $0)"
-for tool in ip fping python3 timeout; do
-  command -v "$tool" >/dev/null 2>&1 || skip "'$tool' not found in PATH"
-done
-[[ -f $reachprobe && -x $reachprobe ]] || skip "reachprobe binary not found or not executable: $reachprobe (build it, or pass its path as \$1 / REACHPROBE)"
-reachprobe=$(cd -- "$(dirname -- "$reachprobe")" && pwd)/$(basename -- "$reachprobe")
-if [[ ! -x $time_bin ]] && command -v apt-get >/dev/null 2>&1; then
-  echo "installing GNU time (for peak RSS): apt-get install -y time"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q time >/dev/null 2>&1 || true
-fi
+require_root
+require_tools ip fping python3 timeout awk
+require_reachprobe
+[[ -x $time_bin ]] || apt_install "GNU time (for peak RSS)" time
 [[ -x $time_bin ]] || skip "GNU time ($time_bin) is missing; install the 'time' package"
-[[ -n ${EPOCHREALTIME:-} ]] || skip "needs bash >= 5 (EPOCHREALTIME)"
-[[ $repeat =~ ^[1-9][0-9]*$ ]] || die "REPEAT must be a positive integer, got '$repeat'"
+require_epochrealtime
+check_positive REPEAT "$repeat"
 [[ $fping_interval =~ ^[0-9]+([.][0-9]+)?$ ]] || die "FPING_INTERVAL must be a number of ms, got '$fping_interval'"
-[[ $run_timeout =~ ^[1-9][0-9]*$ ]] || die "RUN_TIMEOUT must be a positive integer, got '$run_timeout'"
+check_positive RUN_TIMEOUT "$run_timeout"
 read -r -a size_list <<<"$sizes"
-((${#size_list[@]} > 0)) || die "SIZES is empty"
-for n in "${size_list[@]}"; do
-  if ! [[ $n =~ ^[1-9][0-9]*$ ]] || ((n > 64000)); then
-    die "SIZES: '$n' is not an integer in 1..64000"
-  fi
-done
-# The interpreter itself, not a wrapper such as a pyenv shim (it runs many times).
-python=$(python3 -c 'import sys; print(sys.executable)')
-[[ -x $python ]] || skip "cannot locate the python3 interpreter"
+check_list SIZES 64000 "${size_list[@]}"
+find_python
 
 # ---- lab -----------------------------------------------------------------------------
+# prober rpb<pid>-p (198.18.0.1) -> target rpb<pid>-t (198.18.0.2, AnyIP 198.19.0.0/16)
 ns_p="rpb$$-p"
 ns_t="rpb$$-t"
-work=$(mktemp -d "${TMPDIR:-/tmp}/rpb$$.XXXXXX")
-listener_pid=""
-
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM HUP
-  trap '' PIPE # a closed stdout must not stop the clean-up half-way
-  if [[ -n $listener_pid ]]; then
-    kill "$listener_pid" 2>/dev/null || true
-    wait "$listener_pid" 2>/dev/null || true
-  fi
-  local ns pid
-  for ns in "$ns_p" "$ns_t"; do
-    if ip netns pids "$ns" >/dev/null 2>&1; then
-      # Only processes inside this run's own namespaces (e.g. a run cut short by a signal).
-      for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
-      ip netns del "$ns" 2>/dev/null || true
-    fi
-  done
-  rm -rf -- "$work"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
-trap 'exit 141' PIPE
+lab_begin rpb "$ns_p" "$ns_t"
 
 in_p() { ip netns exec "$ns_p" "$@"; }
 in_t() { ip netns exec "$ns_t" "$@"; }
 
-ip netns add "$ns_p"
-ip netns add "$ns_t"
-ip -n "$ns_p" link add veth-p type veth peer name veth-t netns "$ns_t"
-ip -n "$ns_p" addr add 198.18.0.1/30 dev veth-p
-ip -n "$ns_t" addr add 198.18.0.2/30 dev veth-t
-for ns in "$ns_p" "$ns_t"; do ip -n "$ns" link set lo up; done
-ip -n "$ns_p" link set veth-p up
-ip -n "$ns_t" link set veth-t up
-# AnyIP: every address of 198.19.0.0/16 is local to the target namespace.
-ip -n "$ns_t" route add local 198.19.0.0/16 dev lo
-ip -n "$ns_p" route add 198.19.0.0/16 via 198.18.0.2
-# No ICMP rate limiting, and room for a burst of handshakes, on the target side.
-in_t sysctl -q -w net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_msgs_per_sec=100000 \
-  net.ipv4.icmp_msgs_burst=100000 net.core.somaxconn=65535 net.ipv4.tcp_max_syn_backlog=65535
+lab_link "$ns_p" veth-p "$ns_t" veth-t
+lab_anyip "$ns_p" "$ns_t"
+# Room for a burst of handshakes, and no ICMP rate limiting, on the target side.
+lab_raise_backlog "$ns_t" net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_msgs_per_sec=100000 \
+  net.ipv4.icmp_msgs_burst=100000
 
 cat >"$work/helper.py" <<'PY'
-"""Helpers for icmp_sweep_bench.sh: listener, counters, parsing and the report."""
-import json, os, socket, sys
+"""Helpers for icmp_sweep_bench.sh: counters, parsing and the report."""
+import json, os, sys
 
-
-def listener():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("0.0.0.0", 22))  # local-route (AnyIP) addresses are delivered to INADDR_ANY
-    s.listen(65535)
-    with open(sys.argv[2], "w") as f:
-        f.write("ready\n")
-    while True:
-        c, _ = s.accept()
-        c.close()
-
-
-def verify(addrs):
-    for a in addrs:
-        with socket.create_connection((a, 22), timeout=3) as c:
-            pass
-    print("ok")
+from benchlib import fmt, header, load
 
 
 def snmp_pairs(path):
@@ -287,19 +215,9 @@ def record(kind, out, wall, timefile, toolout, rc, before_p, after_p, before_t, 
         json.dump(rec, f)
 
 
-def fmt(x, spec):
-    return "n/a" if x is None else format(x, spec)
-
-
 def report(files):
-    recs = []
-    for path in files:
-        with open(path) as f:
-            recs.append(json.load(f))
-    print()
-    hdr = f'{"tool":<11}{"mode":<10}{"N":>7}{"wall s":>9}{"CPU s":>8}{"RSS MiB":>9}  {"replies/N":<13}{"success/N":<13}{"rc":>3}'
-    print(hdr)
-    print("-" * len(hdr))
+    recs = load(files)
+    header(f'{"tool":<11}{"mode":<10}{"N":>7}{"wall s":>9}{"CPU s":>8}{"RSS MiB":>9}  {"replies/N":<13}{"success/N":<13}{"rc":>3}')
     for r in recs:
         cpu = r.get("user", 0.0) + r.get("sys", 0.0) if "user" in r else None
         rss = r["rss_kb"] / 1024 if "rss_kb" in r else None
@@ -358,11 +276,7 @@ def report(files):
 
 if __name__ == "__main__":
     cmd = sys.argv[1]
-    if cmd == "listen":
-        listener()
-    elif cmd == "verify":
-        verify(sys.argv[2:])
-    elif cmd == "snapshot":
+    if cmd == "snapshot":
         snapshot(sys.argv[2])
     elif cmd == "gen":
         gen(int(sys.argv[2]), sys.argv[3], sys.argv[4])
@@ -373,18 +287,9 @@ if __name__ == "__main__":
 PY
 
 # One TCP listener for every 198.19.0.0/16 address (started after somaxconn is raised).
-# (not through in_t: a backgrounded function would be a subshell, and $! not the listener)
-ip netns exec "$ns_t" "$python" "$work/helper.py" listen "$work/listener.ready" >"$work/listener.log" 2>&1 &
-listener_pid=$!
-for _ in $(seq 50); do
-  [[ -s $work/listener.ready ]] && break
-  kill -0 "$listener_pid" 2>/dev/null || die "TCP listener exited: $(cat "$work/listener.log")"
-  sleep 0.1
-done
-[[ -s $work/listener.ready ]] || die "TCP listener did not start: $(cat "$work/listener.log")"
+lab_start_listener "$ns_t"
 in_p fping -q -c 1 -t 1000 198.19.0.1 2>/dev/null || die "lab: 198.19.0.1 does not answer ICMP echo"
-verified=$(in_p "$python" "$work/helper.py" verify 198.19.0.1 198.19.200.77 2>&1) ||
-  die "lab: TCP/22 not accepted on 198.19.0.1 / 198.19.200.77: $verified"
+lab_verify_listener "$ns_p"
 
 # ---- measurements ----------------------------------------------------------------------
 # run_one TAG TOOL MODE N CMD... : runs CMD in the prober namespace under GNU time, REPEAT
@@ -420,7 +325,7 @@ run_one() {
       echo "  $tool $mode N=$n run $i: exit $rc: $(head -c 400 "$rec.err")" >&2
     fi
     printf '  %-10s %-9s N=%-6s run %d: %8.3f s (exit %d)\n' "$tool" "$mode" "$n" "$i" "$wall" "$rc"
-    if [[ -z $best ]] || "$python" -c 'import sys; sys.exit(0 if float(sys.argv[1]) < float(sys.argv[2]) else 1)' "$wall" "$best_wall"; then
+    if [[ -z $best ]] || num_lt "$wall" "$best_wall"; then
       best=$rec
       best_wall=$wall
     fi
@@ -442,8 +347,8 @@ PY
 }
 
 echo "icmp_sweep_bench: reachprobe vs fping, AnyIP lab $ns_p (198.18.0.1) -> $ns_t (198.19.0.0/16 via 198.18.0.2)"
-echo "  kernel $(uname -r), $(nproc) CPU(s), $(fping -v 2>&1 | head -n 1), $("$reachprobe" version 2>&1 | head -n 1)"
-echo "  load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the figures)"
+echo "  $(host_summary), $(fping -v 2>&1 | head -n 1), $("$reachprobe" version 2>&1 | head -n 1)"
+echo "  load average before: $(loadavg) (other work on the machine skews the figures)"
 echo "  open files: soft $(ulimit -Sn), hard $(ulimit -Hn) (reachprobe raises its soft limit to the hard one)"
 echo "  host net.core.netdev_max_backlog=$(cat /proc/sys/net/core/netdev_max_backlog) (global, not changed)"
 echo "  fping:      fping -c 1 -q -i $fping_interval -r 0 -t $fping_timeout_ms ADDR...   (-r is a no-op with -c)"

@@ -26,17 +26,9 @@
 set -euo pipefail
 export LC_ALL=C
 
-script_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
-repo_root=$(cd -- "$script_dir/.." && pwd)
-
-skip() {
-  printf 'skipped: %s\n' "$*"
-  exit 0
-}
-die() {
-  printf 'probe_endpoint_bench: error: %s\n' "$*" >&2
-  exit 1
-}
+bench_name=probe_endpoint_bench
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh" # skip, die, checks, the lab, clean-up
 
 reachprobe=${1:-${REACHPROBE:-$repo_root/build/reachprobe}}
 blackbox=${BLACKBOX:-/usr/bin/prometheus-blackbox-exporter}
@@ -49,112 +41,50 @@ run_timeout=${RUN_TIMEOUT:-300}
 scrape_timeout=5
 rp_port=19115
 bb_port=19116
-driver=$script_dir/probe_endpoint_load.py
+driver=$bench_dir/probe_endpoint_load.py
 
 # ---- prerequisites: anything missing is a skip, not a failure -------------------------
-[[ $(id -u) -eq 0 ]] || skip "needs root for network namespaces (run: sudo $0)"
-for tool in ip python3 timeout; do
-  command -v "$tool" >/dev/null 2>&1 || skip "'$tool' not found in PATH"
-done
+require_root
+require_tools ip python3 timeout
 [[ -f $driver ]] || skip "load driver not found: $driver"
-[[ -f $reachprobe && -x $reachprobe ]] || skip "reachprobe binary not found or not executable: $reachprobe (build it, or pass its path as \$1 / REACHPROBE)"
-reachprobe=$(cd -- "$(dirname -- "$reachprobe")" && pwd)/$(basename -- "$reachprobe")
-if [[ ! -x $blackbox && $blackbox == /usr/bin/prometheus-blackbox-exporter ]] && command -v apt-get >/dev/null 2>&1; then
-  echo "installing blackbox_exporter: apt-get install -y prometheus-blackbox-exporter"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q prometheus-blackbox-exporter >/dev/null 2>&1 || true
+require_reachprobe
+if [[ ! -x $blackbox && $blackbox == /usr/bin/prometheus-blackbox-exporter ]]; then
+  apt_install blackbox_exporter prometheus-blackbox-exporter
 fi
 [[ -x $blackbox ]] || skip "blackbox_exporter ($blackbox) is missing; install prometheus-blackbox-exporter or set BLACKBOX"
-[[ -n ${EPOCHREALTIME:-} ]] || skip "needs bash >= 5 (EPOCHREALTIME)"
-if ! [[ $n =~ ^[1-9][0-9]*$ ]] || ((n > 60000)); then die "N must be an integer in 1..60000, got '$n'"; fi
-if ! [[ $concurrency =~ ^[1-9][0-9]*$ ]] || ((concurrency > 1000)); then
-  die "CONCURRENCY must be an integer in 1..1000, got '$concurrency'"
-fi
-[[ $repeat =~ ^[1-9][0-9]*$ ]] || die "REPEAT must be a positive integer, got '$repeat'"
+require_epochrealtime
+check_range N "$n" 60000
+check_range CONCURRENCY "$concurrency" 1000
+check_positive REPEAT "$repeat"
 [[ $warmup =~ ^[0-9]+$ ]] || die "WARMUP must be a non-negative integer, got '$warmup'"
 [[ $new_connection == 0 || $new_connection == 1 ]] || die "NEW_CONNECTION must be 0 or 1, got '$new_connection'"
-[[ $run_timeout =~ ^[1-9][0-9]*$ ]] || die "RUN_TIMEOUT must be a positive integer, got '$run_timeout'"
-python=$(python3 -c 'import sys; print(sys.executable)')
-[[ -x $python ]] || skip "cannot locate the python3 interpreter"
+check_positive RUN_TIMEOUT "$run_timeout"
+find_python
 # Both exporters get the same, generous descriptor limit.
 ulimit -Sn "$(ulimit -Hn)" 2>/dev/null || true
 
 # ---- lab -----------------------------------------------------------------------------
+# exporters in rppb<pid>-p (198.18.0.1) -> target rppb<pid>-t (198.18.0.2, AnyIP 198.19.0.0/16)
 ns_p="rppb$$-p"
 ns_t="rppb$$-t"
-work=$(mktemp -d "${TMPDIR:-/tmp}/rppb$$.XXXXXX")
-listener_pid=""
 rp_pid=""
 bb_pid=""
-
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM HUP
-  trap '' PIPE # a closed stdout must not stop the clean-up half-way
-  local pid
-  for pid in $rp_pid $bb_pid $listener_pid; do
-    kill "$pid" 2>/dev/null || true
-  done
-  for pid in $rp_pid $bb_pid $listener_pid; do
-    wait "$pid" 2>/dev/null || true
-  done
-  local ns
-  for ns in "$ns_p" "$ns_t"; do
-    if ip netns pids "$ns" >/dev/null 2>&1; then
-      # Only processes inside this run's own namespaces (e.g. a driver cut short by a signal).
-      for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
-      ip netns del "$ns" 2>/dev/null || true
-    fi
-  done
-  rm -rf -- "$work"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
-trap 'exit 141' PIPE
+lab_kill_signal=KILL # e.g. a driver cut short by a signal
+lab_begin rppb "$ns_p" "$ns_t"
 
 in_p() { ip netns exec "$ns_p" "$@"; }
-in_t() { ip netns exec "$ns_t" "$@"; }
 
-ip netns add "$ns_p"
-ip netns add "$ns_t"
-ip -n "$ns_p" link add veth-p type veth peer name veth-t netns "$ns_t"
-ip -n "$ns_p" addr add 198.18.0.1/30 dev veth-p
-ip -n "$ns_t" addr add 198.18.0.2/30 dev veth-t
-for ns in "$ns_p" "$ns_t"; do ip -n "$ns" link set lo up; done
-ip -n "$ns_p" link set veth-p up
-ip -n "$ns_t" link set veth-t up
-# AnyIP: every address of 198.19.0.0/16 is local to the target namespace.
-ip -n "$ns_t" route add local 198.19.0.0/16 dev lo
-ip -n "$ns_p" route add 198.19.0.0/16 via 198.18.0.2
+lab_link "$ns_p" veth-p "$ns_t" veth-t
+lab_anyip "$ns_p" "$ns_t"
 # Room for bursts of handshakes: the probes' listener (target) and the exporters' (prober).
-in_t sysctl -q -w net.core.somaxconn=65535 net.ipv4.tcp_max_syn_backlog=65535
-in_p sysctl -q -w net.core.somaxconn=65535 net.ipv4.tcp_max_syn_backlog=65535 \
-  net.ipv4.ip_local_port_range="10000 65000"
+lab_raise_backlog "$ns_t"
+lab_raise_backlog "$ns_p" net.ipv4.ip_local_port_range="10000 65000"
 
 cat >"$work/helper.py" <<'PY'
-"""Helpers for probe_endpoint_bench.sh: listener, readiness, target lists and the report."""
-import json, socket, sys, time, urllib.request
+"""Helpers for probe_endpoint_bench.sh: readiness, target lists and the report."""
+import json, sys, time, urllib.request
 
-
-def listener():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("0.0.0.0", 22))  # local-route (AnyIP) addresses are delivered to INADDR_ANY
-    s.listen(65535)
-    with open(sys.argv[2], "w") as f:
-        f.write("ready\n")
-    while True:
-        c, _ = s.accept()
-        c.close()
-
-
-def verify(addrs):
-    for a in addrs:
-        with socket.create_connection((a, 22), timeout=3):
-            pass
-    print("ok")
+from benchlib import fmt, header, load
 
 
 def ready(url, seconds):
@@ -191,20 +121,10 @@ def gen(n, out, warm_n, warm_out):
         f.write("".join(f"198.19.{250 + i // 250}.{i % 250 + 1}:22\n" for i in range(max(1, warm_n))))
 
 
-def fmt(x, spec):
-    return "n/a" if x is None else format(x, spec)
-
-
 def report(files):
-    recs = []
-    for path in files:
-        with open(path) as f:
-            recs.append(json.load(f))
-    print()
-    hdr = (f'{"exporter":<12}{"run":>4}{"N":>7}{"C":>5}{"probes/s":>10}{"successes/N":>14}'
+    recs = load(files)
+    header(f'{"exporter":<12}{"run":>4}{"N":>7}{"C":>5}{"probes/s":>10}{"successes/N":>14}'
            f'{"CPU ms/probe":>14}{"RSS MiB":>9}{"HWM MiB":>9}{"p50 ms":>8}{"p99 ms":>8}{"driver CPU s":>14}')
-    print(hdr)
-    print("-" * len(hdr))
     for r in recs:
         print(f'{r["exporter"]:<12}{r["run"]:>4}{r["n"]:>7}{r["concurrency"]:>5}'
               f'{fmt(r.get("probes_per_s"), ".1f"):>10}{str(r.get("ok", 0)) + "/" + str(r["n"]):>14}'
@@ -258,11 +178,7 @@ def report(files):
 
 if __name__ == "__main__":
     cmd = sys.argv[1]
-    if cmd == "listen":
-        listener()
-    elif cmd == "verify":
-        verify(sys.argv[2:])
-    elif cmd == "ready":
+    if cmd == "ready":
         ready(sys.argv[2], sys.argv[3])
     elif cmd == "gen":
         gen(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), sys.argv[5])
@@ -281,17 +197,8 @@ if __name__ == "__main__":
 PY
 
 # One TCP listener for every 198.19.0.0/16 address (started after somaxconn is raised).
-# (not through in_t: a backgrounded function would be a subshell, and $! not the listener)
-ip netns exec "$ns_t" "$python" "$work/helper.py" listen "$work/listener.ready" >"$work/listener.log" 2>&1 &
-listener_pid=$!
-for _ in $(seq 50); do
-  [[ -s $work/listener.ready ]] && break
-  kill -0 "$listener_pid" 2>/dev/null || die "TCP listener exited: $(cat "$work/listener.log")"
-  sleep 0.1
-done
-[[ -s $work/listener.ready ]] || die "TCP listener did not start: $(cat "$work/listener.log")"
-verified=$(in_p "$python" "$work/helper.py" verify 198.19.0.1 198.19.200.77 2>&1) ||
-  die "lab: TCP/22 not accepted on 198.19.0.1 / 198.19.200.77: $verified"
+lab_start_listener "$ns_t"
+lab_verify_listener "$ns_p"
 
 # ---- exporters -------------------------------------------------------------------------
 cat >"$work/exporter.yml" <<'YML'
@@ -309,9 +216,11 @@ YML
 ip netns exec "$ns_p" "$reachprobe" serve --config.file "$work/exporter.yml" \
   --web.listen-address "127.0.0.1:$rp_port" >"$work/rp.log" 2>&1 </dev/null &
 rp_pid=$!
+lab_pids+=("$rp_pid")
 ip netns exec "$ns_p" "$blackbox" --config.file="$work/exporter.yml" \
   --web.listen-address="127.0.0.1:$bb_port" >"$work/bb.log" 2>&1 </dev/null &
 bb_pid=$!
+lab_pids+=("$bb_pid")
 rp_first=$(in_p "$python" "$work/helper.py" ready "http://127.0.0.1:$rp_port" 10 2>&1) ||
   die "reachprobe serve: $rp_first; log: $(tail -c 1000 "$work/rp.log")"
 bb_first=$(in_p "$python" "$work/helper.py" ready "http://127.0.0.1:$bb_port" 10 2>&1) ||
@@ -325,8 +234,8 @@ grep -qx 'probe_success 1' <<<"$bb_first" || echo "  note: blackbox's first prob
 
 echo "probe_endpoint_bench: reachprobe serve vs blackbox_exporter, /probe?module=tcp_connect"
 echo "  lab $ns_p (198.18.0.1, exporters on 127.0.0.1) -> $ns_t (198.19.0.0/16 AnyIP via 198.18.0.2, TCP/22 listener)"
-echo "  kernel $(uname -r), $(nproc) CPU(s), $("$reachprobe" version 2>&1 | head -n 1), $("$blackbox" --version 2>&1 | head -n 1)"
-echo "  load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the figures)"
+echo "  $(host_summary), $("$reachprobe" version 2>&1 | head -n 1), $("$blackbox" --version 2>&1 | head -n 1)"
+echo "  load average before: $(loadavg) (other work on the machine skews the figures)"
 echo "  config: modules: {tcp_connect: {prober: tcp, timeout: 5s}}; header X-Prometheus-Scrape-Timeout-Seconds: $scrape_timeout"
 echo "  N=$n distinct targets 198.19.X.Y:22, concurrency $concurrency, $([[ $new_connection == 1 ]] && echo "a new HTTP connection per request" || echo "keep-alive HTTP connections (one per worker)"), $warmup warm-up request(s) per exporter"
 echo "  each exporter runs $repeat time(s), alternating, reachprobe first; the fastest run is kept for the ratios"
@@ -356,7 +265,7 @@ for ((i = 1; i <= repeat; i++)); do
     records+=("$out")
   done
 done
-echo "  load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "  load average after: $(loadavg)"
 
 ((${#records[@]} > 0)) || die "nothing was measured"
 "$python" "$work/helper.py" report "${records[@]}"

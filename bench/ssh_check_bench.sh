@@ -31,17 +31,9 @@
 set -euo pipefail
 export LC_ALL=C # the tools' number formats use '.' as decimal point
 
-script_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
-repo_root=$(cd -- "$script_dir/.." && pwd)
-
-skip() {
-  printf 'skipped: %s\n' "$*"
-  exit 0
-}
-die() {
-  printf 'ssh_check_bench: error: %s\n' "$*" >&2
-  exit 1
-}
+bench_name=ssh_check_bench
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh" # skip, die, checks, the lab, clean-up
 
 reachprobe=${1:-${REACHPROBE:-$repo_root/build/reachprobe}}
 n=${N:-100}
@@ -50,66 +42,30 @@ run_timeout=${RUN_TIMEOUT:-120}
 server_home=${SERVER_HOME:-empty}
 read -r -a ssh_opts <<<"${SSH_OPTS:-}"
 sshd_bin=/usr/sbin/sshd # sshd re-executes itself: an absolute path is required
-server=198.18.0.2
+server=198.18.0.2 # the server side of the lab's veth (lab_link)
 rp_timeout=10s
 
 # ---- prerequisites: anything missing is a skip, not a failure -------------------------
-[[ $(id -u) -eq 0 ]] || skip "needs root for network namespaces (run: sudo $0)"
-for tool in ip ssh ssh-keygen unshare mount python3; do
-  command -v "$tool" >/dev/null 2>&1 || skip "'$tool' not found in PATH"
-done
+require_root
+require_tools ip ssh ssh-keygen unshare mount python3 awk
 [[ -x $sshd_bin ]] || skip "$sshd_bin not found (install openssh-server; its own service need not run)"
-[[ -f $reachprobe && -x $reachprobe ]] || skip "reachprobe binary not found or not executable: $reachprobe (build it, or pass its path as \$1 / REACHPROBE)"
-reachprobe=$(cd -- "$(dirname -- "$reachprobe")" && pwd)/$(basename -- "$reachprobe")
-if ! [[ $n =~ ^[1-9][0-9]*$ ]] || ((n > 1000)); then die "N must be an integer in 1..1000, got '$n'"; fi
-[[ $repeat =~ ^[1-9][0-9]*$ ]] || die "REPEAT must be a positive integer, got '$repeat'"
-[[ $run_timeout =~ ^[1-9][0-9]*$ ]] || die "RUN_TIMEOUT must be a positive integer, got '$run_timeout'"
+require_reachprobe
+check_range N "$n" 1000
+check_positive REPEAT "$repeat"
+check_positive RUN_TIMEOUT "$run_timeout"
 [[ $server_home == empty || $server_home == real ]] || die "SERVER_HOME must be 'empty' or 'real', got '$server_home'"
-# The interpreter itself, not a wrapper such as a pyenv shim.
-python=$(python3 -c 'import sys; print(sys.executable)')
-[[ -x $python ]] || skip "cannot locate the python3 interpreter"
+find_python
 ssh_bin=$(command -v ssh)
 
 # ---- lab -----------------------------------------------------------------------------
+# client rpsb<pid>-p (198.18.0.1) -> server rpsb<pid>-t ($server, the lab's sshd). The
+# clean-up TERMs sshd, then anything left in the namespaces (sshd's per-connection
+# children, clients of a run cut short by a signal).
 ns_p="rpsb$$-p"
 ns_t="rpsb$$-t"
-work=$(mktemp -d "${TMPDIR:-/tmp}/rpsb$$.XXXXXX")
 sshd_pid=""
-
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM HUP
-  trap '' PIPE # a closed stdout must not stop the clean-up half-way
-  if [[ -n $sshd_pid ]]; then
-    kill "$sshd_pid" 2>/dev/null || true
-    wait "$sshd_pid" 2>/dev/null || true
-  fi
-  local ns pid
-  for ns in "$ns_p" "$ns_t"; do
-    if ip netns pids "$ns" >/dev/null 2>&1; then
-      # Only processes inside this run's own namespaces (sshd's per-connection children,
-      # clients of a run cut short by a signal).
-      for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
-      ip netns del "$ns" 2>/dev/null || true
-    fi
-  done
-  rm -rf -- "$work"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
-trap 'exit 141' PIPE
-
-ip netns add "$ns_p"
-ip netns add "$ns_t"
-ip -n "$ns_p" link add veth-p type veth peer name veth-t netns "$ns_t"
-ip -n "$ns_p" addr add 198.18.0.1/30 dev veth-p
-ip -n "$ns_t" addr add "$server/30" dev veth-t
-for ns in "$ns_p" "$ns_t"; do ip -n "$ns" link set lo up; done
-ip -n "$ns_p" link set veth-p up
-ip -n "$ns_t" link set veth-t up
+lab_begin rpsb "$ns_p" "$ns_t"
+lab_link "$ns_p" veth-p "$ns_t" veth-t
 
 # Keys and config, all generated for this run.
 ssh-keygen -q -t ed25519 -N '' -C "rpsb-host" -f "$work/ssh_host_ed25519_key"
@@ -152,10 +108,13 @@ ip netns exec "$ns_t" unshare --mount --propagation private sh -c \
   "mount -t tmpfs -o mode=0755 tmpfs /run && mkdir -m 0755 /run/sshd && $hide_home exec $sshd_bin -D -e -f $work/sshd_config" \
   >"$work/sshd.log" 2>&1 &
 sshd_pid=$!
+lab_pids+=("$sshd_pid")
 
 cat >"$work/helper.py" <<'PY'
 """Helpers for ssh_check_bench.sh: wait for sshd, run and time clients, the report."""
 import json, os, signal, socket, sys, time
+
+from benchlib import fmt, header, load
 
 
 def wait_port(host, port, pid, seconds):
@@ -381,20 +340,10 @@ def brief(path):
     print(f'{r["wall"]:.6f} {r["cpu"]:.3f} {r["success"]} {other_cpu(r):.2f}')
 
 
-def fmt(x, spec):
-    return "n/a" if x is None else format(x, spec)
-
-
 def report(files):
-    recs = []
-    for path in files:
-        with open(path) as f:
-            recs.append(json.load(f))
-    print()
-    hdr = (f'{"tool":<11}{"mode":<11}{"N":>5}{"wall s":>9}{"wall ms/chk":>13}{"CPU ms/chk":>12}'
+    recs = load(files)
+    header(f'{"tool":<11}{"mode":<11}{"N":>5}{"wall s":>9}{"wall ms/chk":>13}{"CPU ms/chk":>12}'
            f'{"RSS MiB":>9}{"sshd CPU ms/chk":>17}  {"success/N":<10}{"other CPU s":>12}')
-    print(hdr)
-    print("-" * len(hdr))
     for r in recs:
         n = r["n"]
         rss = r["rss_kb"] / 1024 if r.get("rss_kb") is not None else None
@@ -513,7 +462,7 @@ run_one() {
     read -r wall cpu ok other < <("$python" "$work/helper.py" brief "$dir.json")
     printf '  %-10s %-10s N=%-4s run %d: %8.3f s wall, %7.3f s client CPU, %s/%s ok, %6.2f s other CPU\n' \
       "$tool" "$mode" "$n" "$i" "$wall" "$cpu" "$ok" "$n" "$other"
-    if [[ -z $best ]] || "$python" -c 'import sys; sys.exit(0 if float(sys.argv[1]) < float(sys.argv[2]) else 1)' "$wall" "$best_wall"; then
+    if [[ -z $best ]] || num_lt "$wall" "$best_wall"; then
       best=$dir
       best_wall=$wall
     fi
@@ -526,8 +475,8 @@ rp_targets=()
 for ((i = 0; i < n; i++)); do rp_targets+=("$rp_target"); done
 
 echo "ssh_check_bench: full SSH checks (banner -> key auth -> exec 'true'), lab $ns_p (198.18.0.1) -> $ns_t ($server:22)"
-echo "  kernel $(uname -r), $(nproc) CPU(s), $("$reachprobe" version 2>&1 | head -n 1), $("$ssh_bin" -V 2>&1), server $("$sshd_bin" -V 2>&1 | head -n 1 || true)"
-echo "  load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the figures)"
+echo "  $(host_summary), $("$reachprobe" version 2>&1 | head -n 1), $("$ssh_bin" -V 2>&1), server $("$sshd_bin" -V 2>&1 | head -n 1 || true)"
+echo "  load average before: $(loadavg) (other work on the machine skews the figures)"
 echo "  reachprobe: ${rp_cmd[*]//$work/\$TMP} $rp_target   (sequential: N processes; concurrent: one process, the target N times)"
 echo "  ssh:        ${ssh_cmd[*]//$work/\$TMP}   (sequential: N processes; concurrent: N processes at once)"
 echo "  server: $sshd_bin, root's home in the server's mount namespace: $([[ $server_home == empty ]] && echo 'an empty tmpfs (no dotfiles)' || echo "the machine's /root (its dotfiles run per check)")"
@@ -540,7 +489,7 @@ run_one rp_conc reachprobe concurrent one "${rp_cmd[@]}" "${rp_targets[@]}"
 run_one ssh_seq ssh sequential seq "${ssh_cmd[@]}"
 run_one ssh_conc ssh concurrent conc "${ssh_cmd[@]}"
 
-echo "  load average after:  $(cut -d' ' -f1-3 /proc/loadavg) (this includes the bench's own concurrent runs)"
+echo "  load average after:  $(loadavg) (this includes the bench's own concurrent runs)"
 "$python" "$work/helper.py" report "${records[@]}"
 cat <<'EOF'
 
