@@ -12,15 +12,25 @@ std::string list(const std::vector<std::string>& items) {
   return "[" + out + "]";
 }
 
-// The loader has compiled every pattern already; one that fails now refuses the answer, as
-// blackbox's "Error matching regexp" does.
-bool matches(const std::string& pattern, const std::string& record, std::string& error) {
-  auto compiled = targets::Pattern::compile(pattern);
-  if (!compiled) {
-    error = compiled.error();
-    return false;
+// Each list compiled once per answer, not once per record. The loader has compiled every
+// pattern already; one that fails now refuses the answer, as blackbox's "Error matching
+// regexp" does.
+struct CompiledList {
+  std::vector<std::pair<std::string, targets::Pattern>> patterns;
+  std::string error;
+};
+
+CompiledList compile(const std::vector<std::string>& texts) {
+  CompiledList out;
+  for (const auto& text : texts) {
+    auto compiled = targets::Pattern::compile(text);
+    if (!compiled) {
+      out.error = compiled.error();
+      return out;
+    }
+    out.patterns.emplace_back(text, std::move(compiled).value());
   }
-  return compiled->search(record);
+  return out;
 }
 
 }  // namespace
@@ -36,32 +46,33 @@ std::string check_rcode(int rcode, const std::vector<std::string>& valid) {
 
 std::string check_records(const std::vector<std::string>& records,
                           const targets::DnsRecordValidator& v, const std::string& section) {
-  std::string error;
   if (records.empty() && !v.fail_if_not_matches_regexp.empty())
     return section + ": fail_if_not_matches_regexp is set but no records were returned";
   if (records.empty() && !v.fail_if_none_matches_regexp.empty())
     return section + ": fail_if_none_matches_regexp is set but no records were returned";
+  const auto fail_if_matches = compile(v.fail_if_matches_regexp);
+  const auto fail_if_all_match = compile(v.fail_if_all_match_regexp);
+  const auto fail_if_not_matches = compile(v.fail_if_not_matches_regexp);
+  const auto fail_if_none_matches = compile(v.fail_if_none_matches_regexp);
+  for (const auto* list :
+       {&fail_if_matches, &fail_if_all_match, &fail_if_not_matches, &fail_if_none_matches}) {
+    if (!list->error.empty()) return section + ": " + list->error;
+  }
   bool all_match = true;
   bool any_match = false;
   for (const auto& record : records) {
-    for (const auto& re : v.fail_if_matches_regexp) {
-      if (matches(re, record, error))
-        return section + ": \"" + record + "\" matches \"" + re + "\"";
-      if (!error.empty()) return section + ": " + error;
+    for (const auto& [text, pattern] : fail_if_matches.patterns) {
+      if (pattern.search(record)) return section + ": \"" + record + "\" matches \"" + text + "\"";
     }
-    for (const auto& re : v.fail_if_all_match_regexp) {
-      if (!matches(re, record, error)) all_match = false;
-      if (!error.empty()) return section + ": " + error;
+    for (const auto& [text, pattern] : fail_if_all_match.patterns) {
+      if (!pattern.search(record)) all_match = false;
     }
-    for (const auto& re : v.fail_if_not_matches_regexp) {
-      if (!matches(re, record, error)) {
-        if (!error.empty()) return section + ": " + error;
-        return section + ": \"" + record + "\" does not match \"" + re + "\"";
-      }
+    for (const auto& [text, pattern] : fail_if_not_matches.patterns) {
+      if (!pattern.search(record))
+        return section + ": \"" + record + "\" does not match \"" + text + "\"";
     }
-    for (const auto& re : v.fail_if_none_matches_regexp) {
-      if (matches(re, record, error)) any_match = true;
-      if (!error.empty()) return section + ": " + error;
+    for (const auto& [text, pattern] : fail_if_none_matches.patterns) {
+      if (pattern.search(record)) any_match = true;
     }
   }
   // blackbox 0.23 fails here when NOT all records matched, whatever the option's name says;

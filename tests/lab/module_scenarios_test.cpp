@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -151,7 +150,7 @@ class ModuleLabTest : public ::testing::Test {
     for (auto at = yaml.find("CA_FILE"); at != std::string::npos; at = yaml.find("CA_FILE")) {
       yaml.replace(at, 7, web_->ca_file());
     }
-    std::ofstream(config_) << yaml;
+    WriteFile(config_, yaml);
   }
   void TearDown() override {
     if (HasFailure() && web_) std::cerr << web_->Logs() << "\n";

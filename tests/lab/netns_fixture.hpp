@@ -57,6 +57,11 @@ CmdResult RunArgv(const std::vector<std::string>& argv, std::chrono::millisecond
 // The words of a command line joined by spaces, for messages.
 std::string Join(const std::vector<std::string>& words);
 
+// Writes `text` to `path` (replacing it); throws when it cannot. Lab set-up files.
+void WriteFile(const std::string& path, const std::string& text);
+// The whole file, or "" when it cannot be read.
+std::string ReadFile(const std::string& path);
+
 // Runs a lab set-up step (20 s at most); throws with the command and its stderr when it fails.
 // Returns its stdout.
 std::string Must(const std::vector<std::string>& argv);

@@ -32,11 +32,7 @@ std::string Trim(std::string s) {
 }
 
 void WriteFile(const std::string& path, const std::string& text, fs::perms mode) {
-  {
-    std::ofstream out(path, std::ios::trunc);
-    out << text;
-    if (!out) throw std::runtime_error("cannot write " + path);
-  }
+  ::reachprobe::lab::WriteFile(path, text);
   fs::permissions(path, mode);
 }
 
@@ -44,11 +40,6 @@ void AppendLine(const std::string& path, const std::string& line) {
   std::ofstream out(path, std::ios::app);
   out << line << "\n";
   if (!out) throw std::runtime_error("cannot append to " + path);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 // Random, so a leaked password can be searched for in reachprobe's output without false hits.

@@ -28,17 +28,6 @@ constexpr std::array<int, 13> kAllPorts = {
     kGarbage, kWebHttp,  kWebHttps, kWebExpired, kWebWrongName, kWebUntrusted, kEndless,
     kDrip,    kMidClose, kSmtp,     kDnsOverTls, kGrpcPlain,    kGrpcTls};
 
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc | std::ios::binary);
-  out << text;
-  if (!out) throw std::runtime_error("cannot write " + path);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 bool OnPath(const char* tool) {
   return RunArgv({"sh", "-c", std::string("command -v ") + tool}, std::chrono::seconds(5))
              .exit_code == 0;
