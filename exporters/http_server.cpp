@@ -10,41 +10,6 @@ namespace {
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-HttpRequest to_request(const http::request<http::string_body>& raw) {
-  HttpRequest out;
-  out.method = std::string(raw.method_string());
-  std::string_view target = raw.target();
-  auto question = target.find('?');
-  out.path = std::string(target.substr(0, question));
-  if (question != std::string_view::npos) {
-    std::string_view query = target.substr(question + 1);
-    while (!query.empty()) {
-      auto amp = query.find('&');
-      std::string_view pair = query.substr(0, amp);
-      auto eq = pair.find('=');
-      std::string key = percent_decode(pair.substr(0, eq));
-      std::string value = eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1));
-      if (!key.empty() && !out.query.contains(key)) out.query[key] = value;  // first wins
-      if (amp == std::string_view::npos) break;
-      query = query.substr(amp + 1);
-    }
-  }
-  if (auto it = raw.find("X-Prometheus-Scrape-Timeout-Seconds"); it != raw.end()) {
-    out.scrape_timeout = std::string(it->value());
-  }
-  if (auto it = raw.find(http::field::authorization); it != raw.end()) {
-    out.authorization = std::string(it->value());
-  }
-  return out;
-}
-
 template <typename Stream>
 beast::tcp_stream& tcp_of(Stream& stream) {
   if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
@@ -52,6 +17,29 @@ beast::tcp_stream& tcp_of(Stream& stream) {
   } else {
     return beast::get_lowest_layer(stream);
   }
+}
+
+const char* refusal_text(unsigned status) {
+  switch (status) {
+    case 431:
+      return "Request header fields too large\n";
+    case 413:
+      return "Request body too large\n";
+    default:
+      return "Bad request\n";
+  }
+}
+
+template <typename Stream>
+net::awaitable<void> answer_refused(Stream& stream, unsigned status) {
+  http::response<http::string_body> reply{static_cast<http::status>(status), 11};
+  reply.set(http::field::server, "reachprobe");
+  reply.set(http::field::content_type, "text/plain; charset=utf-8");
+  reply.keep_alive(false);
+  reply.body() = refusal_text(status);
+  reply.prepare_payload();
+  tcp_of(stream).expires_after(std::chrono::seconds(5));
+  co_await http::async_write(stream, reply, use_result);
 }
 
 // Reads requests and answers them until the client closes or stops keeping alive. Basic
@@ -62,12 +50,18 @@ net::awaitable<void> serve_requests(Stream& stream, std::shared_ptr<HttpHandler>
   beast::flat_buffer buffer;
   for (;;) {
     tcp_of(stream).expires_after(std::chrono::seconds(60));
-    http::request_parser<http::string_body> parser;
-    parser.body_limit(64 * 1024);
-    parser.header_limit(16 * 1024);
+    RequestParser parser;
+    apply_request_limits(parser);
     auto [read_error, bytes] = co_await http::async_read(stream, buffer, parser, use_result);
     (void)bytes;
-    if (read_error) break;
+    if (read_error) {
+      // A request the parser refused is answered, then the connection closed: after a bad
+      // message the stream cannot be trusted to hold the next one where it seems to.
+      if (unsigned status = status_for_read_error(read_error); status != 0) {
+        co_await answer_refused(stream, status);
+      }
+      break;
+    }
     const auto& raw = parser.get();
     HttpRequest request = to_request(raw);
     bool authorized = !auth || auth->allows(request.authorization);
@@ -109,23 +103,6 @@ net::awaitable<void> serve_tls(net::ip::tcp::socket socket, std::shared_ptr<net:
 }
 
 }  // namespace
-
-std::string percent_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
-      out += ' ';
-    } else if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-               hex_value(text[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
 
 net::awaitable<void> serve_http(net::ip::tcp::acceptor acceptor,
                                 std::shared_ptr<HttpHandler> handler, ServerSecurity security) {

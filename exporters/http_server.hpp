@@ -7,17 +7,10 @@
 #include <boost/asio/ssl.hpp>
 
 #include "engine/asio.hpp"
+#include "exporters/http_request.hpp"
 #include "exporters/web_config.hpp"
 
 namespace reachprobe::exporters {
-
-struct HttpRequest {
-  std::string method;
-  std::string path;
-  std::map<std::string, std::string> query;   // percent-decoded
-  std::optional<std::string> scrape_timeout;  // X-Prometheus-Scrape-Timeout-Seconds
-  std::optional<std::string> authorization;
-};
 
 struct HttpResponse {
   unsigned status = 200;
@@ -40,8 +33,5 @@ net::awaitable<void> serve_http(net::ip::tcp::acceptor acceptor,
 
 // A server TLS context from the web config (certificate, key, minimum version, client CA).
 targets::Expected<std::shared_ptr<net::ssl::context>> make_tls_context(const WebConfig& config);
-
-// "%3A" -> ":" and "+" -> " ", as a query string is decoded.
-std::string percent_decode(std::string_view text);
 
 }  // namespace reachprobe::exporters
