@@ -34,8 +34,10 @@ std::string conversation_sentence(const ProbeReport& r, const engine::Verdict& v
   std::string detail = tcp && !tcp->detail.empty() ? tcp->detail : "the conversation failed";
   switch (v.reason) {
     case Reason::timeout:
-      return lead + ", but " + detail + " (waited " + format_seconds(secs(tcp->duration)) + ")" +
-             last + ": the service is up but stalled or answers differently than expected";
+      // The tcp layer's time covers the connect and the whole conversation, not one wait.
+      return lead + ", but " + detail + " (the connection lasted " +
+             format_seconds(secs(tcp->duration)) + ")" + last +
+             ": the service is up but stalled or answers differently than expected";
     default:
       return lead + ", but " + detail + last +
              ": the service answered, but not what the module expects";
@@ -54,8 +56,9 @@ std::string dns_query_sentence(const ProbeReport& r, Reason reason) {
   if (!q.answered) {
     switch (reason) {
       case Reason::timeout:
+        // The exchange alone: the layer's time also holds resolving the server's own name.
         return server + " did not answer the query for " + asked + " within " +
-               format_seconds(secs(layer->duration)) +
+               format_seconds(q.connect_seconds + q.request_seconds) +
                ": the server is down, filtered, or overloaded";
       case Reason::refused:
         return server + " refused the connection (" + detail + "): nothing serves DNS on that port";

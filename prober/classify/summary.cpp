@@ -108,8 +108,10 @@ std::string dns_sentence(const ProbeReport& r, Reason reason) {
   if (ev && ev->query && !ev->query->server.empty() && ev->query->server_address) {
     return dns_query_sentence(r, reason);
   }
-  std::string server =
-      ev && !ev->server.empty() ? "The DNS server " + ev->server : "The DNS resolver";
+  // DnsEvidence::server is "system" for the system resolver configuration.
+  std::string server = ev && !ev->server.empty() && ev->server != "system"
+                           ? "The DNS server " + ev->server
+                           : "The DNS resolver";
   std::string name = r.target.host;
   std::string types = ev ? ev->query_types : "A";
   std::string took = layer ? format_seconds(secs(layer->duration)) : "";
@@ -279,8 +281,6 @@ std::string icmp_sentence(const ProbeReport& r, const engine::Verdict& v) {
 std::string success_sentence(const ProbeReport& r) {
   const auto* tcp = r.find(Layer::tcp);
   std::string lead;
-  const auto* http_layer = r.find(Layer::http);
-  const auto* grpc_layer = r.find(Layer::grpc);
   const auto* dns_layer = r.find(Layer::dns);
   const auto* dns = dns_layer ? engine::evidence_of<engine::DnsEvidence>(*dns_layer) : nullptr;
   if (dns && dns->query && dns->query->answered) {
@@ -288,22 +288,8 @@ std::string success_sentence(const ProbeReport& r) {
            dns->name + " " + dns->query->query_class + " " + dns->query_types + " with " +
            rcode_text(dns->rcode) + " in " + format_seconds(dns->query->request_seconds) + " (" +
            std::to_string(dns->query->answer.size()) + " answer records)";
-  } else if (http_layer && http_layer->status == Status::ok) {
-    const auto* http = engine::evidence_of<engine::HttpEvidence>(*http_layer);
-    lead = url_of(r) + " answered " + (http ? "HTTP " + std::to_string(http->status_code) : "") +
-           " in " + format_seconds(secs(r.duration));
-  } else if (grpc_layer && grpc_layer->status == Status::ok) {
-    lead = "The gRPC health service of " + endpoint(r) + " reports SERVING";
-  } else if (const auto* exec = r.find(Layer::ssh_exec); exec && exec->status == Status::ok) {
-    lead = "SSH to " + endpoint(r) + " works end to end: command done in " +
-           format_seconds(secs(r.duration));
-  } else if (const auto* hs = r.find(Layer::ssh_handshake); hs && hs->status == Status::ok) {
-    const auto* ev = engine::evidence_of<engine::SshHandshakeEvidence>(*hs);
-    const auto* banner_layer = r.find(Layer::ssh_banner);
-    const auto* banner =
-        banner_layer ? engine::evidence_of<engine::SshBannerEvidence>(*banner_layer) : nullptr;
-    lead = endpoint(r) + " runs " + (banner ? banner->software : std::string("SSH")) +
-           " and completed the key exchange" + (ev ? " (" + ev->hostkey_type + " host key)" : "");
+  } else if (std::string app = application_success(r); !app.empty()) {
+    lead = std::move(app);
   } else if (tcp && tcp->status == Status::ok) {
     const auto* ev = engine::evidence_of<engine::TcpEvidence>(*tcp);
     if (ev && !ev->transcript.empty()) {
