@@ -474,56 +474,7 @@ Module Reader::module(const std::string& name, const YAML::Node& node) const {
   return m;
 }
 
-struct Cidr {
-  int family = 0;
-  std::array<unsigned char, 16> bytes{};
-  int bits = 0;
-};
-
-std::optional<Cidr> parse_cidr(const std::string& text) {
-  auto slash = text.find('/');
-  if (slash == std::string::npos) return std::nullopt;
-  Cidr cidr;
-  std::string address = text.substr(0, slash);
-  cidr.family = address.find(':') != std::string::npos ? AF_INET6 : AF_INET;
-  if (inet_pton(cidr.family, address.c_str(), cidr.bytes.data()) != 1) return std::nullopt;
-  std::string bits = text.substr(slash + 1);
-  auto [end, ec] = std::from_chars(bits.data(), bits.data() + bits.size(), cidr.bits);
-  int max = cidr.family == AF_INET ? 32 : 128;
-  if (ec != std::errc() || end != bits.data() + bits.size() || cidr.bits < 0 || cidr.bits > max) {
-    return std::nullopt;
-  }
-  return cidr;
-}
-
-bool valid_cidr(const std::string& text) {
-  return parse_cidr(text).has_value();
-}
-
-bool in_cidr(const Cidr& cidr, const std::string& host) {
-  std::array<unsigned char, 16> bytes{};
-  if (inet_pton(cidr.family, host.c_str(), bytes.data()) != 1) return false;
-  for (int bit = 0; bit < cidr.bits; ++bit) {
-    auto index = static_cast<std::size_t>(bit / 8);
-    auto mask = static_cast<unsigned char>(0x80u >> (bit % 8));
-    if ((bytes[index] & mask) != (cidr.bytes[index] & mask)) return false;
-  }
-  return true;
-}
-
 }  // namespace
-
-bool target_allowed(const Config& config, const std::string& host, bool ip_literal) {
-  if (config.allowed_targets.empty()) return true;
-  for (const auto& entry : config.allowed_targets) {
-    if (auto cidr = parse_cidr(entry)) {
-      if (ip_literal && in_cidr(*cidr, host)) return true;
-    } else if (fnmatch(entry.c_str(), host.c_str(), FNM_CASEFOLD) == 0) {
-      return true;
-    }
-  }
-  return false;
-}
 
 const char* to_string(ProberKind kind) {
   switch (kind) {
@@ -557,7 +508,7 @@ Expected<Config> load_config_text(const std::string& text, const std::string& na
                    config.allowed_targets = reader.strings(v, key);
                    for (std::size_t i = 0; i < config.allowed_targets.size(); ++i) {
                      const auto& entry = config.allowed_targets[i];
-                     if (entry.find('/') != std::string::npos && !valid_cidr(entry)) {
+                     if (entry.find('/') != std::string::npos && !AllowList::valid_cidr(entry)) {
                        reader.fail(v[i], "allowed_targets: \"" + entry + "\" is not a CIDR");
                      }
                    }

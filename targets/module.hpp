@@ -103,13 +103,9 @@ struct Config {
   std::map<std::string, Module> modules;
   // `allowed_targets:` CIDRs ("198.18.0.0/15") and host patterns ("*.example.com"); when set,
   // /probe refuses any other target, so the exporter cannot be used to reach arbitrary hosts.
+  // Judged through targets::AllowList (allow_list.hpp).
   std::vector<std::string> allowed_targets;
 };
-
-// True when no allow-list is set, when an IP literal lies in one of its CIDRs, or when a host
-// name matches one of its patterns (shell-style * and ?). A name is judged by its text: the
-// address it resolves to is not checked.
-bool target_allowed(const Config& config, const std::string& host, bool ip_literal);
 
 // blackbox_exporter's default modules, used when no config file exists.
 Config default_config();

@@ -56,26 +56,27 @@ net::awaitable<HttpResponse> handle_probe(std::shared_ptr<ServeState> state, Htt
   if (target.empty()) co_return plain(400, "Target parameter is missing\n");
   // A copy: a reload while this probe runs must not change the module under it.
   const targets::Module module = it->second;
-  {
-    // The allow-list judges the host the probe would contact, before any packet is sent.
-    auto parsed = targets::parse_target(target.find("://") == std::string::npos &&
-                                                module.prober == targets::ProberKind::http
-                                            ? "http://" + target
-                                            : target);
-    if (parsed &&
-        !targets::target_allowed(state->config, parsed->host, parsed->host_is_ip_literal)) {
-      co_return plain(400, "Target \"" + parsed->host + "\" is not in allowed_targets\n");
-    }
-  }
   auto timeout = probe_timeout(req, module, state->flags.timeout_offset);
   if (!timeout) co_return plain(500, timeout.error() + "\n");
   engine::ProbeOptions options;
   options.trace_path = module.prober == targets::ProberKind::path;
+  // One parse of the target, after the module has added its scheme and default port (R19):
+  // the allow-list judges exactly the host the probe will contact, before any packet is sent.
   auto applied = engine::apply_module(module, target, options);
   if (!applied) co_return plain(400, applied.error() + "\n");
+  if (!state->config.allowed_targets.empty()) {
+    auto allow = std::make_shared<const targets::AllowList>(state->config.allowed_targets);
+    const auto& host = applied->target;
+    if (allow->judge_host(host.host, host.host_is_ip_literal) ==
+        targets::AllowList::HostVerdict::refused) {
+      co_return plain(400, "Target \"" + host.host + "\" is not in allowed_targets\n");
+    }
+    options.allow_list = std::move(allow);  // a name's addresses and redirect hops, later
+  }
   options.timeout = *timeout;
   auto report =
       co_await engine::run_target(state->services, applied->target, applied->plan, options);
+  if (report.allow_list_refusal) co_return plain(400, *report.allow_list_refusal + "\n");
   state->log.log(exporters::Logger::Level::debug, "Probe finished",
                  {{"module", module_name},
                   {"target", target},

@@ -11,6 +11,7 @@
 
 #include "cli/landing_page.hpp"
 #include "cli/probe_handler.hpp"
+#include "engine/exception_barrier.hpp"
 #include "exporters/blackbox_metrics.hpp"
 #include "exporters/config_yaml.hpp"
 
@@ -72,7 +73,10 @@ std::optional<std::string> strip_route_prefix(const std::string& path, const std
   return path.substr(bare.size());
 }
 
-net::awaitable<HttpResponse> route(std::shared_ptr<ServeState> state, HttpRequest req) {
+namespace {
+
+net::awaitable<HttpResponse> route_unguarded(std::shared_ptr<ServeState> state,
+                                             HttpRequest req) {
   auto endpoint = strip_route_prefix(req.path, state->flags.route_prefix);
   if (!endpoint) co_return plain(404, "404 page not found\n");
   const std::string& path = *endpoint;
@@ -91,6 +95,20 @@ net::awaitable<HttpResponse> route(std::shared_ptr<ServeState> state, HttpReques
                            landing_page(state->history, state->flags.link_prefix)};
   }
   co_return plain(404, "404 page not found\n");
+}
+
+}  // namespace
+
+// Every request passes the exception barrier: a bug answers 500, is logged and counted, and the
+// exporter goes on serving.
+net::awaitable<HttpResponse> route(std::shared_ptr<ServeState> state, HttpRequest req) {
+  std::string path = req.path;
+  auto answered = co_await engine::catch_bugs(route_unguarded(state, std::move(req)));
+  if (answered) co_return std::move(answered).value();
+  state->internal_errors.Add({}).Increment();
+  state->log.log(exporters::Logger::Level::error, "Internal error answering a request",
+                 {{"path", path}, {"err", answered.error()}});
+  co_return plain(500, "internal error: " + answered.error() + "\n");
 }
 
 }  // namespace reachprobe::cli

@@ -27,10 +27,16 @@ ServeState::ServeState(ServeFlags serve_flags)
                  .Name("reachprobe_probes_total")
                  .Help("Probes run, by module and result")
                  .Register(registry)),
+      internal_errors(prometheus::BuildCounter()
+                          .Name("reachprobe_internal_errors_total")
+                          .Help("Exceptions caught by the exporter's barrier: bugs, reported "
+                                "and survived")
+                          .Register(registry)),
       history(flags.history_limit) {
   log.set_level(flags.log_level);
   log.set_json(flags.log_json);
   unknown_module.Add({});  // exported as 0 from the start, as blackbox does
+  internal_errors.Add({});
 }
 
 targets::Expected<targets::Config> load_serve_config(const std::string& file) {

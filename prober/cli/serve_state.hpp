@@ -30,6 +30,8 @@ struct ServeState {
   prometheus::Family<prometheus::Gauge>& reload_time;
   prometheus::Family<prometheus::Counter>& unknown_module;
   prometheus::Family<prometheus::Counter>& probes;
+  // Exceptions caught by the barrier around each request (bugs, never network outcomes).
+  prometheus::Family<prometheus::Counter>& internal_errors;
   ProbeHistory history;
 };
 

@@ -141,6 +141,7 @@ struct HttpEvidence {
   std::size_t body_bytes = 0;
   std::int64_t content_length = -1;
   long redirects = 0;
+  bool redirect_refused = false;  // a hop outside allowed_targets was not followed
   bool ssl = false;
   std::optional<std::int64_t> last_modified;
   bool failed_due_to_regex = false;

@@ -26,6 +26,9 @@ struct ProbeReport {
   std::vector<LayerResult> layers;  // in path order
   Verdict verdict;
   bool success = false;
+  // Set when allowed_targets refused an address the name resolved to: nothing was probed,
+  // and /probe answers 400 with this text instead of a result.
+  std::optional<std::string> allow_list_refusal;
 
   const LayerResult* find(Layer layer) const {
     for (const auto& l : layers) {

@@ -14,6 +14,7 @@
 #include "net/icmp_service.hpp"
 #include "net/ssh_session.hpp"
 #include "net/web_transfer.hpp"
+#include "targets/allow_list.hpp"
 #include "targets/module.hpp"
 #include "targets/ssh_spec.hpp"
 #include "targets/target.hpp"
@@ -42,6 +43,9 @@ struct ProbeOptions {
   std::optional<int> icmp_ttl;
   // A dns module: the dns layer queries the target, which is a DNS server.
   std::optional<targets::DnsModuleSpec> dns_query;
+  // /probe's allowed_targets: the dns layer admits only addresses it allows for the target's
+  // name, and every redirect hop is judged by it (null: no list, as `check`).
+  std::shared_ptr<const targets::AllowList> allow_list;
 };
 
 // Process-wide machinery shared by every probe; it outlives every probe coroutine.
@@ -69,6 +73,8 @@ struct ProbeSession {
   LayerPlan plan;
   Deadline deadline;
   std::optional<net::ip::address> address = {};  // set by the dns layer
+  // Why the allow-list refused the resolved addresses; the probe then contacts nothing.
+  std::optional<std::string> allow_list_refusal = {};
   // The tcp layer's connection, kept when a layer above it (ssh, tls) continues on it.
   std::optional<net::ip::tcp::socket> connection = {};
   std::unique_ptr<net_io::SshSession> ssh = {};  // from ssh_banner on; freed with the session

@@ -108,6 +108,7 @@ net::awaitable<ProbeReport> run_target(std::shared_ptr<Services> services, targe
   session.dns_duration = dns.duration;
   report.layers.push_back(std::move(dns));
   report.address = session.address;
+  report.allow_list_refusal = session.allow_list_refusal;
 
   if (session.address) {
     // ICMP and the path trace are evidence gathered alongside the transport, not before it:

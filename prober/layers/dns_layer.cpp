@@ -60,6 +60,30 @@ int severity(Reason r) {
   }
 }
 
+// allowed_targets for a name that matched no host pattern: every address it resolved to must
+// lie in an allowed CIDR, else nothing is contacted (checked here, after DNS, so a name that
+// rebinds to an inside address cannot get round the list).
+bool admit_addresses(ProbeSession& session, const std::vector<net::ip::address>& addresses,
+                     LayerResult& result) {
+  const auto* allow = session.options.allow_list.get();
+  if (allow == nullptr ||
+      allow->judge_host(session.target.host, session.target.host_is_ip_literal) ==
+          targets::AllowList::HostVerdict::allowed) {
+    return true;
+  }
+  for (const auto& address : addresses) {
+    if (allow->address_allowed(address.to_string())) continue;
+    session.allow_list_refusal = "Target \"" + session.target.host + "\" resolves to " +
+                                 address.to_string() + ", which is not in allowed_targets";
+    session.address.reset();
+    result.status = Status::fail;
+    result.reason = Reason::no_address;
+    result.detail = *session.allow_list_refusal;
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 net::awaitable<LayerResult> run_dns_layer(ProbeSession& session, Deadline deadline) {
@@ -87,6 +111,7 @@ net::awaitable<LayerResult> resolve_target_name(ProbeSession& session, Deadline 
     session.address = address;
     result.status = Status::skipped;
     result.detail = "IP literal, no query needed";
+    admit_addresses(session, evidence.addresses, result);
     finish(result);
     co_return result;
   }
@@ -116,6 +141,7 @@ net::awaitable<LayerResult> resolve_target_name(ProbeSession& session, Deadline 
       session.address = found.front();
       result.status = Status::ok;
       result.detail = "from the hosts file";
+      admit_addresses(session, found, result);
       finish(result);
       co_return result;
     }
@@ -149,6 +175,7 @@ net::awaitable<LayerResult> resolve_target_name(ProbeSession& session, Deadline 
     evidence.addresses = chosen->addresses;
     session.address = chosen->addresses.front();
     result.status = Status::ok;
+    admit_addresses(session, chosen->addresses, result);
     finish(result);
     co_return result;
   }

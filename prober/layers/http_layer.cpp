@@ -108,6 +108,7 @@ Judgement judge_response(const targets::HttpSpec& spec, const net_io::WebOutcome
 
 Judgement judge_error(const net_io::WebOutcome& web) {
   std::string received = " (" + std::to_string(web.body_bytes) + " body bytes received)";
+  if (web.redirect_refusal) return {Reason::redirects, *web.redirect_refusal};
   switch (web.code) {
     case CURLE_OPERATION_TIMEDOUT:
       return {Reason::timeout, web.status_code > 0 ? "the response did not end in time" + received
@@ -136,6 +137,7 @@ net::awaitable<LayerResult> run_http_layer(ProbeSession& session, Deadline deadl
   evidence.body_bytes = web->body_bytes;
   evidence.content_length = web->content_length;
   evidence.redirects = web->redirects;
+  evidence.redirect_refused = web->redirect_refusal.has_value();
   evidence.ssl = web->final_ssl;
   evidence.last_modified = web->last_modified;
   // blackbox's phases: resolve and connect are reachprobe's own dns and tcp layers.

@@ -48,6 +48,7 @@ net_io::WebRequest build_request(const engine::ProbeSession& session) {
     r.compression = http.compression;
     r.follow_redirects = http.follow_redirects;
     r.max_redirects = http.max_redirects;
+    r.allow_list = session.options.allow_list;
     r.body_size_limit = http.body_size_limit;
     for (const auto& [name, value] : http.headers) r.headers.emplace_back(name, value);
     if (http.basic_auth_username) {

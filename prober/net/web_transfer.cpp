@@ -10,7 +10,10 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdlib>
 #include <ctime>
+
+#include "net/redirect_guard.hpp"
 
 namespace reachprobe::net_io {
 namespace {
@@ -23,6 +26,8 @@ struct TransferState {
   bool preconnected_used = false;
   CURL* easy = nullptr;
   bool tls_read = false;
+  long hop_status = 0;  // of the response whose headers are arriving
+  RedirectGuard* guard = nullptr;
 };
 
 // The SSL* is only valid during the transfer: read version and cipher from the first header.
@@ -83,6 +88,8 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   if (line.rfind("HTTP/", 0) == 0) {
     outcome.headers.clear();  // a new response (redirect, 100-continue): keep the final one
     outcome.headers_complete = false;
+    auto space = line.find(' ');
+    state->hop_status = space == std::string::npos ? 0 : std::atol(line.c_str() + space + 1);
     return n;
   }
   if (line == "\r\n" || line == "\n") {
@@ -97,6 +104,12 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
     std::transform(name.begin(), name.end(), name.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     outcome.headers.emplace_back(name, trim(line.substr(colon + 1)));
+    // Judged before curl follows it: returning short aborts the transfer (CURLE_WRITE_ERROR).
+    if (name == "location" && state->hop_status / 100 == 3 && state->request->follow_redirects &&
+        !state->guard->on_location(outcome.headers.back().second)) {
+      outcome.redirect_refusal = state->guard->refusal();
+      return 0;
+    }
   }
   return n;
 }
@@ -122,6 +135,21 @@ curl_socket_t on_open_socket(void* user, curlsocktype, curl_sockaddr* address) {
   if (state->preconnected_fd >= 0 && !state->preconnected_used) {
     state->preconnected_used = true;
     return state->preconnected_fd;
+  }
+  // A redirect hop's connection: its address is checked before the SYN leaves.
+  std::array<char, INET6_ADDRSTRLEN> text{};
+  const void* raw = nullptr;
+  if (address->family == AF_INET) {
+    raw = &reinterpret_cast<const sockaddr_in*>(&address->addr)->sin_addr;
+  } else if (address->family == AF_INET6) {
+    raw = &reinterpret_cast<const sockaddr_in6*>(&address->addr)->sin6_addr;
+  }
+  if (raw == nullptr || inet_ntop(address->family, raw, text.data(), text.size()) == nullptr) {
+    text[0] = '\0';  // an address that cannot be named is outside every CIDR
+  }
+  if (!state->guard->on_connect(text.data())) {
+    state->outcome->redirect_refusal = state->guard->refusal();
+    return CURL_SOCKET_BAD;
   }
   return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 }
@@ -244,6 +272,8 @@ net::awaitable<WebOutcome> run_web_transfer(CurlMulti& multi, WebRequest request
   TransferState state;
   state.request = &request;
   state.outcome = &outcome;
+  RedirectGuard guard(request.allow_list.get());
+  state.guard = &guard;
   // curl takes the fd over and closes it through CLOSESOCKETFUNCTION.
   if (connection) state.preconnected_fd = connection->release();
   std::array<char, CURL_ERROR_SIZE> error_buffer{};

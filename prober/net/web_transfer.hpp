@@ -9,6 +9,7 @@
 #include "engine/deadline.hpp"
 #include "net/cert_facts.hpp"
 #include "net/curl_multi.hpp"
+#include "targets/allow_list.hpp"
 #include "targets/web_spec.hpp"
 
 namespace reachprobe::net_io {
@@ -30,6 +31,8 @@ struct WebRequest {
   std::optional<std::string> basic_password;
   std::optional<std::string> bearer_token;
   targets::TlsSpec tls;
+  // /probe's allowed_targets: every redirect hop is judged by it (null: follow any).
+  std::shared_ptr<const targets::AllowList> allow_list;
 };
 
 struct WebOutcome {
@@ -51,6 +54,8 @@ struct WebOutcome {
   bool headers_complete = false;  // the blank line ending the final response's headers arrived
   std::optional<std::int64_t> last_modified;
   TlsFacts tls;
+  // Why a redirect hop was not followed: its host or address is outside allowed_targets.
+  std::optional<std::string> redirect_refusal;
 };
 
 // Runs the request on `connection` (already connected by the tcp layer; further connections,

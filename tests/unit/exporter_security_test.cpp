@@ -5,26 +5,43 @@
 
 #include "exporters/http_server.hpp"
 #include "exporters/web_config.hpp"
+#include "targets/allow_list.hpp"
 #include "targets/config_loader.hpp"
 
 namespace reachprobe {
 namespace {
 
 TEST(AllowedTargets, CidrsAndHostPatterns) {
+  using Verdict = targets::AllowList::HostVerdict;
   auto config = targets::load_config_text(
       "allowed_targets: ['198.18.0.0/15', '2001:db8::/32', '*.lab']\nmodules: {}\n", "a.yml");
   ASSERT_TRUE(config) << config.error();
-  EXPECT_TRUE(targets::target_allowed(*config, "198.18.3.2", true));
-  EXPECT_TRUE(targets::target_allowed(*config, "198.19.255.1", true));
-  EXPECT_FALSE(targets::target_allowed(*config, "198.20.0.1", true));
-  EXPECT_TRUE(targets::target_allowed(*config, "2001:db8::1", true));
-  EXPECT_FALSE(targets::target_allowed(*config, "2001:db9::1", true));
-  EXPECT_TRUE(targets::target_allowed(*config, "web.LAB", false));
-  EXPECT_FALSE(targets::target_allowed(*config, "example.org", false));
-  // A name is never allowed by a CIDR: its address is not known here.
-  EXPECT_FALSE(targets::target_allowed(*config, "198-18-3-2.example", false));
+  targets::AllowList allow(config->allowed_targets);
+  EXPECT_EQ(allow.judge_host("198.18.3.2", true), Verdict::allowed);
+  EXPECT_EQ(allow.judge_host("198.19.255.1", true), Verdict::allowed);
+  EXPECT_EQ(allow.judge_host("198.20.0.1", true), Verdict::refused);
+  EXPECT_EQ(allow.judge_host("2001:db8::1", true), Verdict::allowed);
+  EXPECT_EQ(allow.judge_host("2001:db9::1", true), Verdict::refused);
+  EXPECT_EQ(allow.judge_host("web.LAB", false), Verdict::allowed);
+  EXPECT_EQ(allow.judge_host("web.lab.", false), Verdict::allowed);
+  // A name matching no pattern is judged by the addresses it resolves to, after DNS.
+  EXPECT_EQ(allow.judge_host("example.org", false), Verdict::check_addresses);
+  EXPECT_TRUE(allow.address_allowed("198.18.3.2"));
+  EXPECT_FALSE(allow.address_allowed("10.0.0.1"));
+  EXPECT_FALSE(allow.address_allowed("127.0.0.1"));
+  // An IPv4-mapped IPv6 address is the IPv4 host it maps to.
+  EXPECT_TRUE(allow.address_allowed("::ffff:198.18.3.2"));
+  EXPECT_FALSE(allow.address_allowed("::ffff:10.0.0.1"));
+  EXPECT_FALSE(allow.address_allowed("not-an-address"));
+  EXPECT_FALSE(allow.address_allowed(""));
+  // With patterns only, no address can admit a name that matches none.
+  targets::AllowList names_only({"*.lab"});
+  EXPECT_EQ(names_only.judge_host("example.org", false), Verdict::refused);
+  EXPECT_EQ(names_only.judge_host("198.18.3.2", true), Verdict::refused);
   auto open = targets::load_config_text("modules: {}\n", "o.yml");
-  EXPECT_TRUE(targets::target_allowed(*open, "anything", false));
+  targets::AllowList none(open->allowed_targets);
+  EXPECT_EQ(none.judge_host("anything", false), Verdict::allowed);
+  EXPECT_TRUE(none.address_allowed("10.0.0.1"));
   auto bad = targets::load_config_text("allowed_targets: ['198.18.0.0/99']\n", "b.yml");
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error(), "b.yml:1: allowed_targets: \"198.18.0.0/99\" is not a CIDR");
