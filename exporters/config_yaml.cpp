@@ -97,7 +97,7 @@ void write_tcp(YamlWriter& w, const targets::TcpModuleSpec& tcp) {
   for (const auto& step : tcp.query_response) {
     YamlWriter::Fields fields;
     if (!step.expect.empty()) fields.emplace_back("expect", yaml_scalar(step.expect));
-    if (!step.send.empty()) fields.emplace_back("send", yaml_scalar(step.send));
+    if (!step.send.empty()) fields.emplace_back("send", yaml_scalar(redacted_send(step.send)));
     if (step.starttls) fields.emplace_back("starttls", "true");
     steps.push_back(std::move(fields));
   }
@@ -221,6 +221,12 @@ std::string format_duration(std::chrono::nanoseconds duration) {
     }
   }
   return out;
+}
+
+std::string redacted_send(std::string_view line) {
+  auto blank = line.find_first_of(" \t");
+  if (blank == std::string_view::npos) return std::string(line);
+  return std::string(line.substr(0, blank)) + " " + Secret::redacted();
 }
 
 std::string module_to_yaml(const targets::Module& module) {

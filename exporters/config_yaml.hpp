@@ -1,6 +1,7 @@
 #pragma once
 #include <chrono>
 #include <string>
+#include <string_view>
 
 #include "targets/module.hpp"
 
@@ -19,6 +20,12 @@ std::string config_to_yaml(const targets::Config& config);
 // One module's body (what follows "name:" in config_to_yaml), unindented: the "Module
 // configuration" part of a probe's debug output.
 std::string module_to_yaml(const targets::Module& module);
+
+// A tcp module's query_response `send` line as every dump shows it: the first word only, as the
+// conversation transcript shows it, since the rest may be a credential ("AUTH hunter2" is
+// written "AUTH <secret>"). Redacting a redacted line changes nothing, so /config still loads
+// and dumps to the same text.
+std::string redacted_send(std::string_view line);
 
 // A duration as the config accepts it: "5s", "1m30s", "1s500ms"; "0s" for zero.
 std::string format_duration(std::chrono::nanoseconds duration);

@@ -4,6 +4,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "targets/printable.hpp"
+
 namespace reachprobe::exporters {
 namespace {
 
@@ -21,15 +23,39 @@ const char* level_name(Logger::Level level) {
   return "info";
 }
 
+// A value in double quotes with JSON's escapes: valid JSON and, since targets and peers' text
+// reach the log, valid UTF-8 whatever the bytes (each stray byte becomes U+FFFD, as Go's
+// encoding/json writes it) and always one line (every control byte escaped, as go-logfmt does).
 std::string quoted(const std::string& value) {
+  static constexpr char kHex[] = "0123456789abcdef";
   std::string out = "\"";
-  for (char c : value) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
+  for (char ch : targets::valid_utf8(value)) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 0xf];
+        } else {
+          out += ch;
+        }
     }
-    out += c;
   }
   return out + "\"";
 }

@@ -8,8 +8,22 @@
 #include <charconv>
 #include <string>
 
+#include "targets/printable.hpp"
+
 namespace reachprobe::targets {
 namespace {
+
+// Every error names the target as the user gave it, quoted printably so that a newline or a
+// stray byte in it can never split the message or hide what follows (issue 9 item 6).
+std::string target_error(std::string_view target, const std::string& why) {
+  return "target " + quote_printable(target) + ": " + why;
+}
+
+// A port as written: digits as they are, anything else quoted printably.
+std::string port_text(std::string_view text) {
+  bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
+  return digits ? std::string(text) : quote_printable(text);
+}
 
 bool is_ipv4_literal(const std::string& s) {
   std::array<unsigned char, 4> buf{};
@@ -23,19 +37,18 @@ bool is_ipv6_literal(const std::string& s) {
 
 Expected<std::uint16_t> parse_port(std::string_view text, std::string_view target) {
   if (text.empty()) {
-    return Expected<std::uint16_t>::failure("target \"" + std::string(target) +
-                                            "\": empty port after ':'");
+    return Expected<std::uint16_t>::failure(target_error(target, "empty port after ':'"));
   }
   unsigned long value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec == std::errc::result_out_of_range ||
       (ec == std::errc() && end == text.data() + text.size() && (value == 0 || value > 65535))) {
-    return Expected<std::uint16_t>::failure("target \"" + std::string(target) + "\": port " +
-                                            std::string(text) + " out of range 1-65535");
+    return Expected<std::uint16_t>::failure(
+        target_error(target, "port " + port_text(text) + " out of range 1-65535"));
   }
   if (ec != std::errc() || end != text.data() + text.size()) {
-    return Expected<std::uint16_t>::failure("target \"" + std::string(target) + "\": port \"" +
-                                            std::string(text) + "\" is not a number");
+    return Expected<std::uint16_t>::failure(
+        target_error(target, "port " + quote_printable(text) + " is not a number"));
   }
   return static_cast<std::uint16_t>(value);
 }
@@ -50,7 +63,7 @@ struct Authority {
 // port (it cannot carry one: the colons are ambiguous).
 Expected<Authority> parse_authority(std::string_view text, std::string_view target) {
   auto fail = [&](const std::string& why) {
-    return Expected<Authority>::failure("target \"" + std::string(target) + "\": " + why);
+    return Expected<Authority>::failure(target_error(target, why));
   };
   Authority out;
   std::string_view port_text;
@@ -60,7 +73,8 @@ Expected<Authority> parse_authority(std::string_view text, std::string_view targ
     auto close = text.find(']');
     if (close == std::string_view::npos) return fail("unclosed '[' in IPv6 address");
     out.host = std::string(text.substr(1, close - 1));
-    if (!is_ipv6_literal(out.host)) return fail("\"" + out.host + "\" is not an IPv6 address");
+    if (!is_ipv6_literal(out.host))
+      return fail(quote_printable(out.host) + " is not an IPv6 address");
     out.ip_literal = true;
     auto rest = text.substr(close + 1);
     if (!rest.empty()) {
@@ -85,7 +99,7 @@ Expected<Authority> parse_authority(std::string_view text, std::string_view targ
     if (is_ipv4_literal(out.host)) {
       out.ip_literal = true;
     } else if (!is_valid_hostname(out.host)) {
-      return fail("\"" + out.host + "\" is not a valid host name or IP address");
+      return fail(quote_printable(out.host) + " is not a valid host name or IP address");
     }
   }
   if (has_port) {
@@ -157,8 +171,8 @@ Expected<Target> parse_target(std::string_view text) {
   for (char c : text) {
     if (std::isspace(static_cast<unsigned char>(c)) != 0 ||
         std::iscntrl(static_cast<unsigned char>(c)) != 0) {
-      return Expected<Target>::failure("target \"" + std::string(text) +
-                                       "\": contains whitespace or control characters");
+      return Expected<Target>::failure(
+          target_error(text, "contains whitespace or control characters"));
     }
   }
   std::string_view rest = text;
@@ -176,9 +190,9 @@ Expected<Target> parse_target(std::string_view text) {
       }
     }
     if (!known) {
-      return Expected<Target>::failure("target \"" + std::string(text) + "\": unknown scheme \"" +
-                                       std::string(text.substr(0, scheme_sep)) +
-                                       "\" (use tcp, ssh, http, https, grpc, grpcs)");
+      return Expected<Target>::failure(
+          target_error(text, "unknown scheme " + quote_printable(text.substr(0, scheme_sep)) +
+                                 " (use tcp, ssh, http, https, grpc, grpcs)"));
     }
   }
   // Everything after the authority: an http path or a gRPC service name.
@@ -186,8 +200,7 @@ Expected<Target> parse_target(std::string_view text) {
   if (slash != std::string_view::npos) {
     if (target.scheme == Scheme::host || target.scheme == Scheme::tcp ||
         target.scheme == Scheme::ssh) {
-      return Expected<Target>::failure("target \"" + std::string(text) +
-                                       "\": unexpected path after the address");
+      return Expected<Target>::failure(target_error(text, "unexpected path after the address"));
     }
     target.path = std::string(rest.substr(slash));
     rest = rest.substr(0, slash);
@@ -195,15 +208,13 @@ Expected<Target> parse_target(std::string_view text) {
   if (target.scheme == Scheme::ssh) {
     auto at = rest.rfind('@');
     if (at != std::string_view::npos) {
-      if (at == 0)
-        return Expected<Target>::failure("target \"" + std::string(text) +
-                                         "\": empty user before '@'");
+      if (at == 0) return Expected<Target>::failure(target_error(text, "empty user before '@'"));
       target.user = std::string(rest.substr(0, at));
       rest = rest.substr(at + 1);
     }
   } else if (rest.find('@') != std::string_view::npos) {
-    return Expected<Target>::failure("target \"" + std::string(text) +
-                                     "\": credentials in the target are only accepted for ssh://");
+    return Expected<Target>::failure(
+        target_error(text, "credentials in the target are only accepted for ssh://"));
   }
   auto authority = parse_authority(rest, text);
   if (!authority) return Expected<Target>::failure(authority.error());
@@ -211,7 +222,7 @@ Expected<Target> parse_target(std::string_view text) {
   target.host_is_ip_literal = authority->ip_literal;
   target.port = authority->port ? authority->port : default_port;
   if (target.scheme == Scheme::tcp && !target.port) {
-    return Expected<Target>::failure("target \"" + std::string(text) + "\": tcp:// needs a port");
+    return Expected<Target>::failure(target_error(text, "tcp:// needs a port"));
   }
   if (target.scheme == Scheme::host && target.port) target.scheme = Scheme::tcp;
   return target;
