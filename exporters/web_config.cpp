@@ -7,6 +7,8 @@
 #include <cstring>
 #include <memory>
 
+#include "targets/bounded_file.hpp"
+
 namespace reachprobe::exporters {
 
 targets::Expected<WebConfig> load_web_config(const std::string& path) {
@@ -16,7 +18,10 @@ targets::Expected<WebConfig> load_web_config(const std::string& path) {
     return Result::failure(path + ":" + std::to_string(at.Mark().line + 1) + ": " + what);
   };
   try {
-    YAML::Node root = YAML::LoadFile(path);
+    // Bounded and non-blocking like every file a flag names (README "Files named by the config").
+    auto text = targets::read_bounded_file(path, targets::kSmallFileCap);
+    if (!text) return Result::failure("web config file: " + text.error());
+    YAML::Node root = YAML::Load(text.value());
     if (root.IsNull()) return config;
     if (!root.IsMap()) return fail(root, "web config must be a mapping");
     for (const auto& entry : root) {
@@ -25,17 +30,24 @@ targets::Expected<WebConfig> load_web_config(const std::string& path) {
       if (key == "tls_server_config") {
         for (const auto& tls : value) {
           auto name = tls.first.as<std::string>();
-          auto text = tls.second.IsScalar() ? tls.second.as<std::string>() : std::string();
+          auto file = tls.second.IsScalar() ? tls.second.as<std::string>() : std::string();
+          // OpenSSL opens these by name at start-up: refuse a FIFO (it would block the start),
+          // a directory, a device or an oversized file here, at the key's line.
+          if (name == "cert_file" || name == "key_file" || name == "client_ca_file") {
+            if (auto error = targets::check_regular_file(file, targets::kSmallFileCap)) {
+              return fail(tls.second, name + ": " + *error);
+            }
+          }
           if (name == "cert_file")
-            config.cert_file = text;
+            config.cert_file = file;
           else if (name == "key_file")
-            config.key_file = text;
+            config.key_file = file;
           else if (name == "client_ca_file")
-            config.client_ca_file = text;
+            config.client_ca_file = file;
           else if (name == "client_auth_type")
-            config.client_auth_type = text;
+            config.client_auth_type = file;
           else if (name == "min_version")
-            config.min_version = text;
+            config.min_version = file;
           else if (name != "max_version" && name != "cipher_suites" &&
                    name != "curve_preferences" && name != "prefer_server_cipher_suites" &&
                    name != "client_allowed_sans") {

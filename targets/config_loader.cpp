@@ -4,7 +4,10 @@
 
 #include <arpa/inet.h>
 #include <fnmatch.h>
+#include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <array>
@@ -15,13 +18,21 @@
 #include <set>
 #include <sstream>
 
+#include "targets/bounded_file.hpp"
 #include "targets/duration.hpp"
 #include "targets/pattern.hpp"
+#include "targets/private_key.hpp"
 
 namespace reachprobe::targets {
 namespace {
 
 bool valid_cidr(const std::string& text);
+
+// Only "does not exist": a file that exists but cannot be opened is an error where it is used.
+bool file_missing(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) != 0 && errno == ENOENT;
+}
 
 // A load error, thrown only inside this file and turned into an Expected at its edge.
 struct ConfigError {
@@ -88,17 +99,41 @@ class Reader {
     return value;
   }
 
+  // A file read now, whole: a secret or a body. Not a regular file, over the cap, or unreadable
+  // fails the load at the line of the key that named it (README "Files named by the config").
+  std::string file_content(const YAML::Node& node, const std::string& what) const {
+    auto content = read_bounded_file(text(node, what), kSmallFileCap);
+    if (!content) fail(node, what + ": " + content.error());
+    return std::move(content).value();
+  }
+  Secret secret_file(const YAML::Node& node, const std::string& what) const {
+    Secret secret;
+    if (auto error = read_secret_file(text(node, what), secret)) fail(node, what + ": " + *error);
+    return secret;
+  }
+  // A file a library opens by name at probe time (TLS files, known_hosts). A missing one stays a
+  // probe-time error, as in blackbox; one that exists must be a regular file within the cap, so a
+  // FIFO or /dev/zero cannot stall the io_context thread when the library reads it.
+  std::string library_file(const YAML::Node& node, const std::string& what,
+                           std::size_t cap = kSmallFileCap) const {
+    std::string path = text(node, what);
+    if (!file_missing(path)) {
+      if (auto error = check_regular_file(path, cap)) fail(node, what + ": " + *error);
+    }
+    return path;
+  }
+
   void tls(const YAML::Node& node, TlsSpec& spec) const {
     map(node, "config.TLSConfig",
         {"ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify", "min_version",
          "max_version"},
         [&](const std::string& key, const YAML::Node& v) {
           if (key == "ca_file")
-            spec.ca_file = text(v, key);
+            spec.ca_file = library_file(v, key);
           else if (key == "cert_file")
-            spec.cert_file = text(v, key);
+            spec.cert_file = library_file(v, key);
           else if (key == "key_file")
-            spec.key_file = text(v, key);
+            spec.key_file = library_file(v, key);
           else if (key == "server_name")
             spec.server_name = text(v, key);
           else if (key == "insecure_skip_verify")
@@ -210,11 +245,7 @@ void Reader::http(const YAML::Node& node, Module& module) const {
         } else if (key == "body_file") {
           if (has_body) fail(v, "setting body and body_file both are not allowed");
           has_body = true;
-          std::ifstream in(text(v, key));
-          if (!in) fail(v, "cannot read body_file " + text(v, key));
-          std::ostringstream body;
-          body << in.rdbuf();
-          spec.body = body.str();
+          spec.body = file_content(v, key);
         } else if (key == "compression") {
           spec.compression = text(v, key);
           static const std::set<std::string> kKnown = {"", "gzip", "br", "deflate", "identity"};
@@ -247,19 +278,13 @@ void Reader::http(const YAML::Node& node, Module& module) const {
                   spec.basic_auth_username = text(x, k);
                 else if (k == "password")
                   spec.basic_auth_password = Secret(text(x, k));
-                else {
-                  Secret secret;
-                  if (auto error = read_secret_file(text(x, k), secret)) fail(x, *error);
-                  spec.basic_auth_password = secret;
-                }
+                else
+                  spec.basic_auth_password = secret_file(x, "password_file");
               });
         } else if (key == "bearer_token")
           spec.bearer_token = Secret(text(v, key));
-        else if (key == "bearer_token_file") {
-          Secret secret;
-          if (auto error = read_secret_file(text(v, key), secret)) fail(v, *error);
-          spec.bearer_token = secret;
-        }
+        else if (key == "bearer_token_file")
+          spec.bearer_token = secret_file(v, key);
         // skip_resolve_phase_with_proxy, authorization, proxy_url, enable_http2/3, oauth2:
         // accepted for compatibility; see README for what reachprobe does with them.
       });
@@ -396,25 +421,25 @@ void Reader::grpc(const YAML::Node& node, Module& module) const {
 }
 
 void Reader::ssh(const YAML::Node& node, SshSpec& spec) const {
+  YAML::Node key_file_node;
   map(node, "reachprobe.SSHProbe",
       {"user", "key_file", "key_passphrase_file", "password_file", "known_hosts", "command",
        "expect", "banner_timeout", "handshake_timeout", "auth_timeout", "exec_timeout"},
       [&](const std::string& key, const YAML::Node& v) {
         if (key == "user")
           spec.user = text(v, key);
-        else if (key == "key_file")
+        else if (key == "key_file") {
           spec.key_file = text(v, key);
-        else if (key == "known_hosts")
-          spec.known_hosts = text(v, key);
+          key_file_node = v;
+        } else if (key == "known_hosts")
+          spec.known_hosts = library_file(v, key);
         else if (key == "command")
           spec.command = text(v, key);
         else if (key == "expect") {
           spec.expect = text(v, key);
           if (auto p = Pattern::compile(*spec.expect); !p) fail(v, "expect: " + p.error());
         } else if (key == "password_file" || key == "key_passphrase_file") {
-          Secret secret;
-          if (auto error = read_secret_file(text(v, key), secret)) fail(v, *error);
-          (key == "password_file" ? spec.password : spec.key_passphrase) = secret;
+          (key == "password_file" ? spec.password : spec.key_passphrase) = secret_file(v, key);
         } else if (key == "banner_timeout")
           spec.banner_timeout = duration(v, key);
         else if (key == "handshake_timeout")
@@ -424,7 +449,16 @@ void Reader::ssh(const YAML::Node& node, SshSpec& spec) const {
         else
           spec.exec_timeout = duration(v, key);
       });
+  // Imported here, once per load, after key_passphrase_file whatever the key order: probes share
+  // the decrypted key. A key_file missing at load fails its probes (the auth layer says so), as
+  // before; one that exists and does not load is a config error at key_file's line.
+  if (spec.key_file && !file_missing(*spec.key_file)) {
+    auto key = PrivateKey::import(*spec.key_file, spec.key_passphrase);
+    if (!key) fail(key_file_node, "key_file: " + key.error());
+    spec.key = std::move(key).value();
+  }
 }
+
 
 Module Reader::module(const std::string& name, const YAML::Node& node) const {
   Module m;
@@ -530,11 +564,9 @@ Expected<Config> load_config_text(const std::string& text, const std::string& na
 }
 
 Expected<Config> load_config_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Expected<Config>::failure("cannot read config file " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return load_config_text(text.str(), path);
+  auto text = read_bounded_file(path, kLargeFileCap);
+  if (!text) return Expected<Config>::failure("config file: " + text.error());
+  return load_config_text(text.value(), path);
 }
 
 Config default_config() {

@@ -1,9 +1,11 @@
 #pragma once
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 
+#include "targets/private_key.hpp"
 #include "targets/secret.hpp"
 
 namespace reachprobe::targets {
@@ -12,6 +14,9 @@ namespace reachprobe::targets {
 struct SshSpec {
   std::optional<std::string> user;
   std::optional<std::string> key_file;
+  // key_file imported at config load (or flag parsing), shared by every probe of that load;
+  // null when key_file is unset or did not exist at load (the auth layer then says so).
+  std::shared_ptr<const PrivateKey> key;
   std::optional<Secret> key_passphrase;
   std::optional<Secret> password;
   std::optional<std::string> known_hosts;  // unset: host key reported, not verified

@@ -8,25 +8,19 @@
 
 #include <cstdlib>
 
-#include <charconv>
-#include "net/ssh_session.hpp"
-
+#include "targets/bounded_file.hpp"
 #include "targets/duration.hpp"
 #include "targets/pattern.hpp"
+#include "targets/private_key.hpp"
 
 namespace reachprobe::cli {
 namespace {
 
 using Result = targets::Expected<CheckFlags>;
 
-
 // Secrets never come from argv (visible in ps): files or these environment variables.
 constexpr const char* kPasswordEnv = "REACHPROBE_SSH_PASSWORD";
 constexpr const char* kPassphraseEnv = "REACHPROBE_SSH_KEY_PASSPHRASE";
-
-bool readable(const std::string& path) {
-  return access(path.c_str(), R_OK) == 0;
-}
 
 // Checks what can be checked before probing, so a typo is a usage error, not a failed probe.
 std::optional<std::string> validate_ssh(targets::SshSpec& ssh) {
@@ -40,14 +34,17 @@ std::optional<std::string> validate_ssh(targets::SshSpec& ssh) {
       ssh.key_passphrase = targets::Secret(env);
     }
   }
-  if (ssh.known_hosts && !readable(*ssh.known_hosts)) {
-    return "flag --ssh.known-hosts: cannot read " + *ssh.known_hosts;
-  }
-  if (ssh.key_file) {
-    const char* passphrase = ssh.key_passphrase ? ssh.key_passphrase->reveal().c_str() : nullptr;
-    if (auto error = net_io::check_private_key(*ssh.key_file, passphrase)) {
-      return "flag --ssh.key-file: " + *error;
+  // libssh reads known_hosts by name during the probe: refuse a FIFO or device here.
+  if (ssh.known_hosts) {
+    if (auto error = targets::check_regular_file(*ssh.known_hosts, targets::kSmallFileCap)) {
+      return "flag --ssh.known-hosts: " + *error;
     }
+  }
+  // Imported once, here, and shared by every target's probe (never per probe).
+  if (ssh.key_file) {
+    auto key = targets::PrivateKey::import(*ssh.key_file, ssh.key_passphrase);
+    if (!key) return "flag --ssh.key-file: " + key.error();
+    ssh.key = std::move(key).value();
   }
   if (ssh.expect) {
     if (auto compiled = targets::Pattern::compile(*ssh.expect); !compiled) {
@@ -64,8 +61,16 @@ bool takes_no_value(std::string_view name) {
 }
 
 std::optional<std::string> validate_web(const engine::ProbeOptions& probe) {
-  for (const auto* file : {&probe.tls.ca_file, &probe.tls.cert_file, &probe.tls.key_file}) {
-    if (*file && !readable(**file)) return "cannot read " + **file;
+  // curl and OpenSSL open these by name on the io_context thread: a FIFO would stall it.
+  const std::pair<const char*, const std::optional<std::string>*> files[] = {
+      {"--tls.ca-file", &probe.tls.ca_file},
+      {"--tls.cert-file", &probe.tls.cert_file},
+      {"--tls.key-file", &probe.tls.key_file}};
+  for (const auto& [flag, file] : files) {
+    if (!*file) continue;
+    if (auto error = targets::check_regular_file(**file, targets::kSmallFileCap)) {
+      return std::string("flag ") + flag + ": " + *error;
+    }
   }
   for (const auto* list :
        {&probe.http.fail_if_body_matches_regexp, &probe.http.fail_if_body_not_matches_regexp}) {

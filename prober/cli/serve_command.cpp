@@ -107,7 +107,8 @@ int run_serve_command(std::span<const std::string> args) {
       [&](const boost::system::error_code& error, int signal) {
         if (error) return;
         if (signal == SIGHUP) {
-          reload(*state);
+          // Loaded off the loop; reload() logs and never throws, so the result is dropped here.
+          net::co_spawn(io, reload(state), net::detached);
           signals.async_wait(on_signal);
           return;
         }

@@ -58,9 +58,13 @@ HttpResponse probe_logs(const ServeState& state, const std::string& text) {
   return plain(200, entry->debug_output);
 }
 
-HttpResponse reload_endpoint(ServeState& state, const HttpRequest& req) {
-  if (req.method != "POST") return plain(405, "This endpoint requires a POST request.\n");
-  return reload(state) ? plain(200, "OK\n") : plain(500, "failed to reload config\n");
+// POST /-/reload: always answered, 500 with the one-line reason when the new config is refused
+// (as blackbox does); the old config keeps running.
+net::awaitable<HttpResponse> reload_endpoint(std::shared_ptr<ServeState> state, HttpRequest req) {
+  if (req.method != "POST") co_return plain(405, "This endpoint requires a POST request.\n");
+  auto error = co_await reload(state);
+  if (error) co_return plain(500, "failed to reload config: " + *error + "\n");
+  co_return plain(200, "OK\n");
 }
 
 }  // namespace
@@ -89,7 +93,7 @@ net::awaitable<HttpResponse> route_unguarded(std::shared_ptr<ServeState> state,
   if (path == "/logs") co_return probe_logs(*state, req.query["id"]);
   if (path == "/-/healthy") co_return plain(200, "Healthy\n");
   if (path == "/-/ready") co_return plain(200, "Ready\n");
-  if (path == "/-/reload") co_return reload_endpoint(*state, req);
+  if (path == "/-/reload") co_return co_await reload_endpoint(state, std::move(req));
   if (path == "/") {
     co_return HttpResponse{200, "text/html; charset=utf-8",
                            landing_page(state->history, state->flags.link_prefix)};

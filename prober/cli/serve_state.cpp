@@ -3,11 +3,55 @@
 #include <unistd.h>
 
 #include <ctime>
+#include <exception>
 #include <utility>
 
 #include "targets/config_loader.hpp"
 
 namespace reachprobe::cli {
+namespace {
+
+// The thread that loads configs for reload(). An io_context service, so io_context's destructor
+// joins it (shutdown()) before the scheduler drops its handlers: a load still running at exit
+// then posts its result to a live io_context, never to a destroyed one. One thread: loads are
+// serialized.
+class ReloadWorker : public net::execution_context::service {
+ public:
+  static net::execution_context::id id;
+  explicit ReloadWorker(net::execution_context& owner) : net::execution_context::service(owner) {}
+  net::thread_pool::executor_type executor() { return pool_.get_executor(); }
+
+ private:
+  void shutdown() override { pool_.join(); }
+  net::thread_pool pool_{1};
+};
+net::execution_context::id ReloadWorker::id;
+
+// What a worker load hands back (default-constructible, as co_spawn's result must be).
+struct LoadOutcome {
+  std::optional<targets::Config> config;
+  std::string error;
+};
+
+// Runs on the reload worker. Takes and returns values only: it shares nothing with the
+// io_context thread. Catches everything, so no load can end the process.
+net::awaitable<LoadOutcome> load_on_worker(std::string file) {
+  LoadOutcome outcome;
+  try {
+    auto loaded = load_serve_config(file);
+    if (loaded)
+      outcome.config = std::move(loaded).value();
+    else
+      outcome.error = loaded.error();
+  } catch (const std::exception& e) {
+    outcome.error = file + ": cannot load: " + e.what();
+  } catch (...) {
+    outcome.error = file + ": cannot load: unknown error";
+  }
+  co_return outcome;
+}
+
+}  // namespace
 
 ServeState::ServeState(ServeFlags serve_flags)
     : flags(std::move(serve_flags)),
@@ -49,19 +93,28 @@ void record_reload(ServeState& state, bool ok) {
   if (ok) state.reload_time.Add({}).Set(static_cast<double>(std::time(nullptr)));
 }
 
-bool reload(ServeState& state) {
-  auto loaded = load_serve_config(state.flags.config_file);
-  if (!loaded) {
-    state.log.log(exporters::Logger::Level::error, "Error reloading config",
-                  {{"err", loaded.error()}});
-    record_reload(state, false);
-    return false;
+net::awaitable<std::optional<std::string>> reload(std::shared_ptr<ServeState> state) {
+  auto executor = co_await net::this_coro::executor;
+  auto& worker = net::use_service<ReloadWorker>(net::query(executor, net::execution::context));
+  LoadOutcome outcome;
+  try {
+    outcome = co_await net::co_spawn(worker.executor(), load_on_worker(state->flags.config_file),
+                                     net::use_awaitable);
+  } catch (const std::exception& e) {
+    outcome.error = std::string("reload failed: ") + e.what();
   }
-  state.config = std::move(loaded).value();
-  record_reload(state, true);
-  state.log.log(exporters::Logger::Level::info, "Loaded config file",
-                {{"file", state.flags.config_file}});
-  return true;
+  // Back on the io_context thread: the only thread that touches the state.
+  if (!outcome.config) {
+    state->log.log(exporters::Logger::Level::error, "Error reloading config",
+                   {{"err", outcome.error}});
+    record_reload(*state, false);
+    co_return outcome.error;
+  }
+  state->config = std::move(*outcome.config);
+  record_reload(*state, true);
+  state->log.log(exporters::Logger::Level::info, "Loaded config file",
+                 {{"file", state->flags.config_file}});
+  co_return std::nullopt;
 }
 
 }  // namespace reachprobe::cli

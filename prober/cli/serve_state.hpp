@@ -5,10 +5,12 @@
 #include <prometheus/registry.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/probe_history.hpp"
 #include "cli/serve_flags.hpp"
+#include "engine/asio.hpp"
 #include "engine/probe_session.hpp"
 #include "exporters/logger.hpp"
 #include "targets/expected.hpp"
@@ -35,13 +37,20 @@ struct ServeState {
   ProbeHistory history;
 };
 
-// The config file, or the built-in default modules when it does not exist (CONTRACT §2).
+// The config file, or the built-in default modules when it does not exist (CONTRACT §2). Reads
+// every file the config names (bounded, non-blocking) and imports its SSH keys, so it may take
+// a while: once serving, call it only through reload(), off the io_context thread.
 targets::Expected<targets::Config> load_serve_config(const std::string& file);
 
 // Sets the reload gauges after an attempt.
 void record_reload(ServeState& state, bool ok);
 
-// Re-reads the config file; a bad file is logged and refused, and the running config stays.
-bool reload(ServeState& state);
+// SIGHUP and POST /-/reload. The file is loaded on a one-thread reload worker (reading files and
+// decrypting keys never stalls probes on the io_context), then applied back on the io_context
+// thread. Reloads are serialized: the worker runs one load at a time, and results are applied
+// in the order the loads ran. A bad file, or any exception while loading, is logged and refused,
+// sets reachprobe_config_last_reload_successful 0, and the running config stays. Nullopt on
+// success, else the one-line reason. Never throws.
+net::awaitable<std::optional<std::string>> reload(std::shared_ptr<ServeState> state);
 
 }  // namespace reachprobe::cli

@@ -64,16 +64,16 @@ net::awaitable<LayerResult> run_ssh_auth_layer(ProbeSession& session, Deadline d
   if (spec.key_file && offers(offered, SSH_AUTH_METHOD_PUBLICKEY)) {
     tried = true;
     evidence.method = "publickey";
-    ssh_key key = nullptr;
-    const char* passphrase = spec.key_passphrase ? spec.key_passphrase->reveal().c_str() : nullptr;
-    if (ssh_pki_import_privkey_file(spec.key_file->c_str(), passphrase, nullptr, nullptr, &key) !=
-        SSH_OK) {
-      last_detail = "cannot load private key " + *spec.key_file;
+    // The key was imported (and decrypted) once at config load or flag parsing; this probe only
+    // signs with it. Holding the shared_ptr keeps it alive across a reload mid-probe.
+    std::shared_ptr<const targets::PrivateKey> key = spec.key;
+    if (!key) {
+      last_detail = "private key " + *spec.key_file + " did not exist when the config was loaded";
     } else {
+      ssh_key raw = key->handle();
       // Named, not inline: no capturing lambda inside a co_await expression (STYLE R15d).
-      auto rc_call = [h, key] { return ssh_userauth_publickey(h, nullptr, key); };
+      auto rc_call = [h, raw] { return ssh_userauth_publickey(h, nullptr, raw); };
       auto rc = co_await until_answered(ssh, deadline, SSH_AUTH_AGAIN, rc_call);
-      ssh_key_free(key);
       if (!rc) {
         finish(Status::fail, Reason::timeout, "the server never answered the public key request");
         co_return result;

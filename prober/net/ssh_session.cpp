@@ -64,13 +64,4 @@ int SshSession::step_connect() {
   return connect_rc_;
 }
 
-std::optional<std::string> check_private_key(const std::string& path, const char* passphrase) {
-  ensure_libssh();
-  ssh_key key = nullptr;
-  int rc = ssh_pki_import_privkey_file(path.c_str(), passphrase, nullptr, nullptr, &key);
-  if (key != nullptr) ssh_key_free(key);
-  if (rc == SSH_OK) return std::nullopt;
-  return "cannot load private key " + path + " (unreadable, not a key, or wrong passphrase)";
-}
-
 }  // namespace reachprobe::net_io

@@ -45,8 +45,6 @@ class SshSession {
   net::posix::stream_descriptor descriptor_;
 };
 
-// Checks that a private key file loads (with its passphrase, if any); the error names the
-// file, never the passphrase.
-std::optional<std::string> check_private_key(const std::string& path, const char* passphrase);
+// Private keys are imported once per config load by targets::PrivateKey (never per probe).
 
 }  // namespace reachprobe::net_io
