@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential cmake pkg-config clang-format
+  # the fuzz targets (tests/fuzz): clang with libFuzzer, ASan and UBSan
+  clang-15 libfuzzer-15-dev
   # libraries (libboost1.81-dev: Asio with awaitable operators and as_tuple; Beast)
   libboost1.81-dev libc-ares-dev libssl-dev libssh-dev libcurl4-openssl-dev
   prometheus-cpp-dev libyaml-cpp-dev nlohmann-json3-dev libgtest-dev

@@ -11,17 +11,16 @@
 
 namespace reachprobe::exporters {
 
-targets::Expected<WebConfig> load_web_config(const std::string& path) {
+targets::Expected<WebConfig> load_web_config_text(const std::string& yaml_text,
+                                                  const std::string& file_name) {
   using Result = targets::Expected<WebConfig>;
+  const std::string& path = file_name;
   WebConfig config;
   auto fail = [&path](const YAML::Node& at, const std::string& what) {
     return Result::failure(path + ":" + std::to_string(at.Mark().line + 1) + ": " + what);
   };
   try {
-    // Bounded and non-blocking like every file a flag names (README "Files named by the config").
-    auto text = targets::read_bounded_file(path, targets::kSmallFileCap);
-    if (!text) return Result::failure("web config file: " + text.error());
-    YAML::Node root = YAML::Load(text.value());
+    YAML::Node root = YAML::Load(yaml_text);
     if (root.IsNull()) return config;
     if (!root.IsMap()) return fail(root, "web config must be a mapping");
     for (const auto& entry : root) {
@@ -72,6 +71,13 @@ targets::Expected<WebConfig> load_web_config(const std::string& path) {
     return Result::failure(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
   return config;
+}
+
+targets::Expected<WebConfig> load_web_config(const std::string& path) {
+  // Bounded and non-blocking like every file a flag names (README "Files named by the config").
+  auto text = targets::read_bounded_file(path, targets::kSmallFileCap);
+  if (!text) return targets::Expected<WebConfig>::failure("web config file: " + text.error());
+  return load_web_config_text(text.value(), path);
 }
 
 std::string base64_decode(std::string_view text) {

@@ -22,6 +22,8 @@ struct WebConfig {
 };
 
 targets::Expected<WebConfig> load_web_config(const std::string& path);
+// The same from text already read; `name` is the file name errors start with.
+targets::Expected<WebConfig> load_web_config_text(const std::string& text, const std::string& name);
 
 // Checks an "Authorization" header value against the users. A success is cached per
 // (user, password hash) so bcrypt's cost is paid once, as exporter-toolkit does.

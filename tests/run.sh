@@ -16,3 +16,4 @@ ctest --preset default -j1 "$@"
 cmake --preset asan
 cmake --build --preset asan --target unit_tests integration_tests
 ctest --preset asan -j1 -L 'unit|integration' "$@"
+tests/fuzz/run.sh  # each libFuzzer target for 20 s (FUZZ_SECONDS); skips without clang-15
