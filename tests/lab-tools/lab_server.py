@@ -16,6 +16,10 @@ Usage: lab_server.py ADDRESS [MODE:]PORT...
   garbage  a greeting of invalid UTF-8 and control bytes, then close (a hostile banner)
   dot      DNS over TLS (RFC 7858) with the same certificate: each query is relayed over UDP
            to the lab's dnsmasq (198.18.1.1:53) and its answer returned
+  redirect-ip, redirect-name, redirect-in
+           answer every request with "302 Found" to http://198.18.2.2:8083/ (an address),
+           http://rebind.lab:8083/ (a name resolving to 198.18.2.2) or http://web.lab:8083/
+           (a name resolving to 198.18.3.2): the allow-list tests' redirect hops
 Runs in the foreground until killed; the lab fixture owns and kills it.
 """
 import os
@@ -35,6 +39,11 @@ DRIP_HEAD = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 10
 # Cut inside a header line: no client can take this for a complete response.
 MIDCLOSE_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/pl"
 HOSTILE_MODES = ("endless", "drip", "midclose")
+REDIRECTS = {
+    "redirect-ip": "http://198.18.2.2:8083/",
+    "redirect-name": "http://rebind.lab:8083/",
+    "redirect-in": "http://web.lab:8083/",
+}
 
 
 def answer_http(conn: socket.socket) -> None:
@@ -43,6 +52,13 @@ def answer_http(conn: socket.socket) -> None:
         words = line.split()
         looks_like_http = len(words) == 3 and words[2].startswith(b"HTTP/")
         conn.sendall(HTTP_OK if looks_like_http else HTTP_BAD)
+
+
+def answer_redirect(conn: socket.socket, location: str) -> None:
+    with conn:
+        read_request_head(conn)
+        conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: " + location.encode() +
+                     b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 
 
 def read_request_head(conn: socket.socket) -> None:
@@ -160,6 +176,9 @@ def serve(address: str, port: int, mode: str) -> None:
             threading.Thread(target=answer_dot, args=(conn,), daemon=True).start()
         elif mode in HOSTILE_MODES:
             threading.Thread(target=answer_hostile, args=(conn, mode), daemon=True).start()
+        elif mode in REDIRECTS:
+            threading.Thread(target=answer_redirect, args=(conn, REDIRECTS[mode]),
+                             daemon=True).start()
         else:
             threading.Thread(target=answer_http, args=(conn,), daemon=True).start()
 
@@ -170,7 +189,8 @@ def main() -> None:
     for spec in sys.argv[2:]:
         mode, _, port = spec.rpartition(":")
         mode = mode or "close"
-        if mode not in ("close", "tarpit", "http", "smtp", "dot", "garbage") + HOSTILE_MODES:
+        known = ("close", "tarpit", "http", "smtp", "dot", "garbage") + HOSTILE_MODES
+        if mode not in known + tuple(REDIRECTS):
             sys.exit(f"lab_server.py: unknown mode {mode!r}")
         threads.append(threading.Thread(target=serve, args=(address, int(port), mode),
                                         daemon=True))

@@ -393,6 +393,8 @@ void Lab::Build() {
       "--log-queries --log-facility=- --host-record=target.lab,198.18.3.2 "
       // The web lab's names: its certificates are issued for web.lab and other.lab.
       "--host-record=web.lab,198.18.3.2 --host-record=other.lab,198.18.3.2 --local=/lab/ "
+      // A name that points at r2 (198.18.2.2), outside the allow-list tests' CIDRs.
+      "--host-record=rebind.lab,198.18.2.2 "
       "--txt-record=noaddr.lab,'no address here' --pid-file=" +
       scratch_dir_ + "/dnsmasq.pid";
   dnsmasq_pid_ = spawn(Node::kR1, dnsmasq, "dnsmasq");
