@@ -1,6 +1,7 @@
 #pragma once
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -8,6 +9,8 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+
+#include "engine/abort_signal.hpp"
 
 namespace reachprobe::exporters {
 
@@ -23,6 +26,9 @@ struct HttpRequest {
   std::map<std::string, std::string> query;   // percent-decoded
   std::optional<std::string> scrape_timeout;  // X-Prometheus-Scrape-Timeout-Seconds
   std::optional<std::string> authorization;
+  // Fired by the server when the client closes its connection while the handler runs (null
+  // outside the server): /probe cancels its probe on it, so the probe's sockets go with it.
+  std::shared_ptr<engine::AbortSignal> client_gone;
 };
 
 using RawRequest = boost::beast::http::request<boost::beast::http::string_body>;

@@ -4,6 +4,12 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <poll.h>
+
+#include <cerrno>
+
+#include "exporters/connection_table.hpp"
+
 namespace reachprobe::exporters {
 namespace {
 
@@ -17,6 +23,60 @@ beast::tcp_stream& tcp_of(Stream& stream) {
   } else {
     return beast::get_lowest_layer(stream);
   }
+}
+
+using Table = std::shared_ptr<ConnectionTable>;
+
+// A connection's place in the table for as long as its coroutine lives.
+class Registration {
+ public:
+  Registration(Table table, net::ip::tcp::socket& socket)
+      : table_(std::move(table)), handle_(table_->add(socket)) {}
+  ~Registration() { table_->remove(handle_); }
+  Registration(const Registration&) = delete;
+  Registration& operator=(const Registration&) = delete;
+  void set_idle(bool idle) { table_->set_idle(handle_, idle); }
+
+ private:
+  Table table_;
+  ConnectionTable::Handle handle_;
+};
+
+// Has the peer closed (FIN or RST)? POLLRDHUP says so even with unread bytes queued, and
+// poll() reads nothing, so a pipelined request stays where the next read expects it.
+bool peer_closed(int fd) {
+  pollfd p{fd, POLLRDHUP, 0};
+  return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
+// Watches the client while its request runs and fires `gone` when it closes. The first wait
+// costs nothing until the socket turns readable; if that was data (a pipelined request, a TLS
+// record) and not the end, the peer is polled every 250 ms (a closed client is noticed
+// within that, its probe cancelled well within a second).
+net::awaitable<void> watch_peer(net::ip::tcp::socket& socket,
+                                std::shared_ptr<engine::AbortSignal> gone) {
+  auto [wait_error] = co_await socket.async_wait(net::socket_base::wait_read, use_result);
+  if (wait_error) co_return;  // cancelled: the handler is done
+  net::steady_timer timer(co_await net::this_coro::executor);
+  for (;;) {
+    if (peer_closed(socket.native_handle())) {
+      gone->fire();
+      co_return;
+    }
+    timer.expires_after(std::chrono::milliseconds(250));
+    auto [timer_error] = co_await timer.async_wait(use_result);
+    if (timer_error) co_return;
+  }
+}
+
+// Runs the handler and then ends the watch on the client (`done`), exception or not.
+net::awaitable<HttpResponse> call_handler(std::shared_ptr<HttpHandler> handler, HttpRequest request,
+                                          std::shared_ptr<engine::AbortSignal> done) {
+  struct FireOnExit {
+    engine::AbortSignal& signal;
+    ~FireOnExit() { signal.fire(); }
+  } fire_on_exit{*done};
+  co_return co_await (*handler)(std::move(request));
 }
 
 const char* refusal_text(unsigned status) {
@@ -46,9 +106,13 @@ net::awaitable<void> answer_refused(Stream& stream, unsigned status) {
 // auth, when configured, guards every endpoint (as exporter-toolkit does).
 template <typename Stream>
 net::awaitable<void> serve_requests(Stream& stream, std::shared_ptr<HttpHandler> handler,
-                                    std::shared_ptr<BasicAuth> auth) {
+                                    std::shared_ptr<BasicAuth> auth, Registration& registration) {
+  using namespace net::experimental::awaitable_operators;
+  auto executor = co_await net::this_coro::executor;
   beast::flat_buffer buffer;
   for (;;) {
+    registration.set_idle(true);
+    // Idle (keep-alive) and header timeout in one: a request must arrive whole in 60 s.
     tcp_of(stream).expires_after(std::chrono::seconds(60));
     RequestParser parser;
     apply_request_limits(parser);
@@ -58,15 +122,30 @@ net::awaitable<void> serve_requests(Stream& stream, std::shared_ptr<HttpHandler>
       // A request the parser refused is answered, then the connection closed: after a bad
       // message the stream cannot be trusted to hold the next one where it seems to.
       if (unsigned status = status_for_read_error(read_error); status != 0) {
+        registration.set_idle(false);
         co_await answer_refused(stream, status);
       }
       break;
     }
+    registration.set_idle(false);
+    // The handler may run for the whole scrape timeout: no read or write is pending, so the
+    // stream's timer must not close the socket under it.
+    tcp_of(stream).expires_never();
     const auto& raw = parser.get();
     HttpRequest request = to_request(raw);
     bool authorized = !auth || auth->allows(request.authorization);
     HttpResponse response{401, "text/plain; charset=utf-8", "Unauthorized\n"};
-    if (authorized) response = co_await (*handler)(std::move(request));
+    auto gone = std::make_shared<engine::AbortSignal>(executor);
+    if (authorized) {
+      request.client_gone = gone;
+      auto done = std::make_shared<engine::AbortSignal>(executor);
+      auto [answer, watched] =
+          co_await (call_handler(handler, std::move(request), done) &&
+                    (watch_peer(tcp_of(stream).socket(), gone) || done->wait()));
+      (void)watched;
+      response = std::move(answer);
+    }
+    if (gone->fired()) break;  // nobody is left to read the answer
     http::response<http::string_body> reply{static_cast<http::status>(response.status),
                                             raw.version()};
     reply.set(http::field::server, "reachprobe");
@@ -83,42 +162,90 @@ net::awaitable<void> serve_requests(Stream& stream, std::shared_ptr<HttpHandler>
 }
 
 net::awaitable<void> serve_plain(beast::tcp_stream stream, std::shared_ptr<HttpHandler> handler,
-                                 std::shared_ptr<BasicAuth> auth) {
-  co_await serve_requests(stream, handler, auth);
+                                 std::shared_ptr<BasicAuth> auth, Table table) {
+  Registration registration(std::move(table), stream.socket());
+  co_await serve_requests(stream, handler, auth, registration);
   beast::error_code ignored;
   stream.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
 }
 
 net::awaitable<void> serve_tls(net::ip::tcp::socket socket, std::shared_ptr<net::ssl::context> tls,
                                std::shared_ptr<HttpHandler> handler,
-                               std::shared_ptr<BasicAuth> auth) {
+                               std::shared_ptr<BasicAuth> auth, Table table) {
   beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls);
+  Registration registration(std::move(table), beast::get_lowest_layer(stream).socket());
   beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
   auto [handshake_error] =
       co_await stream.async_handshake(net::ssl::stream_base::server, use_result);
   if (handshake_error) co_return;
-  co_await serve_requests(stream, handler, auth);
+  co_await serve_requests(stream, handler, auth, registration);
   beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
   co_await stream.async_shutdown(use_result);
+}
+
+bool out_of_descriptors(const boost::system::error_code& ec) {
+  return ec == net::error::no_descriptors || ec == net::error::no_buffer_space ||
+         ec == net::error::no_memory ||
+         (ec.category() == boost::system::system_category() && ec.value() == ENFILE);
+}
+
+void start_connection(net::any_io_executor executor, net::ip::tcp::socket socket,
+                      const std::shared_ptr<HttpHandler>& handler, const ServerSecurity& security,
+                      const Table& table) {
+  if (security.tls) {
+    net::co_spawn(executor,
+                  serve_tls(std::move(socket), security.tls, handler, security.auth, table),
+                  net::detached);
+  } else {
+    net::co_spawn(executor,
+                  serve_plain(beast::tcp_stream(std::move(socket)), handler, security.auth, table),
+                  net::detached);
+  }
 }
 
 }  // namespace
 
 net::awaitable<void> serve_http(net::ip::tcp::acceptor acceptor,
-                                std::shared_ptr<HttpHandler> handler, ServerSecurity security) {
+                                std::shared_ptr<HttpHandler> handler, ServerSecurity security,
+                                ServerLimits limits) {
   auto executor = co_await net::this_coro::executor;
+  auto table = std::make_shared<ConnectionTable>(limits.max_connections, limits.spare_fds);
+  net::steady_timer backoff_timer(executor);
+  constexpr auto kFirstBackoff = std::chrono::milliseconds(50);
+  constexpr auto kLastBackoff = std::chrono::milliseconds(1000);
+  auto backoff = kFirstBackoff;
+  boost::system::error_code ignored;
+  // Non-blocking, so that a descriptor freed below is taken by accept() at once, before any
+  // other handler on the loop can open a socket with it.
+  acceptor.non_blocking(true, ignored);
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(use_result);
     if (ec == net::error::operation_aborted) co_return;
-    if (ec) continue;  // e.g. EMFILE: keep serving the connections we have
-    if (security.tls) {
-      net::co_spawn(executor, serve_tls(std::move(socket), security.tls, handler, security.auth),
-                    net::detached);
-    } else {
-      net::co_spawn(executor,
-                    serve_plain(beast::tcp_stream(std::move(socket)), handler, security.auth),
-                    net::detached);
+    if (ec && out_of_descriptors(ec)) {
+      // Make room: an idle connection first, else one of the spares. With neither, wait:
+      // retrying at once is what spun a core when the process was out of descriptors.
+      if (table->evict_idle() || table->release_spare()) {
+        socket = net::ip::tcp::socket(executor);
+        acceptor.accept(socket, ec);
+        if (ec == net::error::would_block || ec == net::error::try_again) continue;
+      }
+      if (ec) {
+        backoff_timer.expires_after(backoff);
+        co_await backoff_timer.async_wait(use_result);
+        backoff = std::min(backoff * 2, kLastBackoff);
+        continue;
+      }
+    } else if (ec) {
+      continue;  // ECONNABORTED and the like: that connection is gone, the next may not be
     }
+    backoff = kFirstBackoff;
+    // At the cap, the longest-idle connection makes room; when every connection is running a
+    // request, the new one is closed at once (clients retry; nothing queues unbounded).
+    if (table->full() && !table->evict_idle()) {
+      socket.close(ignored);
+      continue;
+    }
+    start_connection(executor, std::move(socket), handler, security, table);
   }
 }
 

@@ -3,6 +3,7 @@
 #include <cerrno>
 
 #include "classify/summary.hpp"
+#include "engine/prober_error.hpp"
 
 namespace reachprobe::classify {
 namespace {
@@ -173,6 +174,16 @@ Verdict classify(const ProbeReport& report) {
 
 void apply_verdict(ProbeReport& report) {
   report.verdict = classify(report);
+  // A failure caused by the prober's own exhaustion is nobody else's: no layer is blamed.
+  if (!report.prober_error && report.verdict.layer) {
+    report.prober_error = engine::prober_exhaustion(report);
+  }
+  if (report.prober_error) {
+    report.verdict = Verdict{};
+    report.verdict.summary = *report.prober_error;
+    report.success = false;
+    return;
+  }
   report.success = !report.verdict.layer.has_value();
   for (auto& layer : report.layers) {
     bool named = report.verdict.layer && *report.verdict.layer == layer.layer;

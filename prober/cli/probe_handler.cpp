@@ -1,10 +1,12 @@
 #include "cli/probe_handler.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <string>
 #include <utility>
 
+#include "engine/admitted_run.hpp"
 #include "engine/module_plan.hpp"
 #include "engine/runner.hpp"
 #include "exporters/blackbox_metrics.hpp"
@@ -31,6 +33,8 @@ targets::Expected<std::chrono::nanoseconds> probe_timeout(const HttpRequest& req
   if (req.scrape_timeout) {
     const auto& text = *req.scrape_timeout;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), scrape);
+    // "inf" and "nan" parse but are no timeout: answered 500 like any unparsable header.
+    // A value too large for a double (1e400) is out of range: the same.
     if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(scrape)) {
       return targets::Expected<std::chrono::nanoseconds>::failure(
           "Failed to parse timeout from Prometheus header: " + text);
@@ -40,7 +44,9 @@ targets::Expected<std::chrono::nanoseconds> probe_timeout(const HttpRequest& req
   double max = scrape - offset;
   double module_seconds = std::chrono::duration<double>(module.timeout).count();
   double chosen = ((module_seconds > 0 && module_seconds < max) || max < 0) ? module_seconds : max;
-  if (chosen <= 0) chosen = 0.001;
+  // Clamped before the conversion: 1e10 s does not fit in int64 nanoseconds (it wrapped to a
+  // 0.3 ms probe), and no probe is worth holding sockets for longer than kMaxProbeTimeout.
+  chosen = std::clamp(chosen, 0.001, kMaxProbeTimeout.count());
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
       std::chrono::duration<double>(chosen));
 }
@@ -74,9 +80,12 @@ net::awaitable<HttpResponse> handle_probe(std::shared_ptr<ServeState> state, Htt
     options.allow_list = std::move(allow);  // a name's addresses and redirect hops, later
   }
   options.timeout = *timeout;
-  auto report =
-      co_await engine::run_target(state->services, applied->target, applied->plan, options);
+  // Refused when the prober is short of descriptors; ended when the client goes away.
+  auto report = co_await engine::run_admitted(state->services, applied->target, applied->plan,
+                                              options, req.client_gone);
   if (report.allow_list_refusal) co_return plain(400, *report.allow_list_refusal + "\n");
+  // The prober failed, not the target: a failed scrape (README "Exporter limits").
+  if (report.prober_error) co_return plain(503, *report.prober_error + "\n");
   state->log.log(exporters::Logger::Level::debug, "Probe finished",
                  {{"module", module_name},
                   {"target", target},

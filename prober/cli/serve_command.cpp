@@ -11,6 +11,7 @@
 #include "cli/serve_flags.hpp"
 #include "cli/serve_routes.hpp"
 #include "cli/serve_state.hpp"
+#include "engine/fd_budget.hpp"
 #include "exporters/http_server.hpp"
 #include "exporters/web_config.hpp"
 
@@ -99,7 +100,17 @@ int run_serve_command(std::span<const std::string> args) {
                  {{"address", state->flags.listen}, {"route_prefix", state->flags.route_prefix}});
   auto handler = std::make_shared<exporters::HttpHandler>(
       [state](exporters::HttpRequest req) { return route(state, std::move(req)); });
-  net::co_spawn(io, exporters::serve_http(std::move(acceptor).value(), handler, *security),
+  // One descriptor budget for connections and probes (README "Exporter limits").
+  auto budget = engine::FdBudget::from_rlimit(state->flags.max_connections);
+  engine::set_process_fd_budget(budget);
+  exporters::ServerLimits limits;
+  limits.max_connections = budget.max_connections();
+  state->log.log(exporters::Logger::Level::info, "File descriptor budget",
+                 {{"limit", std::to_string(budget.limit())},
+                  {"max_connections", std::to_string(budget.max_connections())},
+                  {"probe_reserve", std::to_string(budget.probe_reserve())},
+                  {"max_probes", std::to_string(budget.max_probes())}});
+  net::co_spawn(io, exporters::serve_http(std::move(acceptor).value(), handler, *security, limits),
                 net::detached);
 
   net::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);

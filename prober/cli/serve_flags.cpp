@@ -46,6 +46,12 @@ std::optional<Result> apply(ServeFlags& flags, const std::string& name, const st
     if (ec != std::errc() || end != value.data() + value.size()) {
       return bad_value(name, value, "is not a non-negative integer");
     }
+  } else if (name == "--web.max-connections") {
+    auto [end, ec] =
+        std::from_chars(value.data(), value.data() + value.size(), flags.max_connections);
+    if (ec != std::errc() || end != value.data() + value.size() || flags.max_connections == 0) {
+      return bad_value(name, value, "is not a positive integer");
+    }
   } else if (name == "--web.external-url") {
     flags.external_url = value;
   } else {

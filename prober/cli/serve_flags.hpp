@@ -20,6 +20,9 @@ struct ServeFlags {
   exporters::Logger::Level log_level = exporters::Logger::Level::info;
   bool log_json = false;
   std::size_t history_limit = 100;
+  // HTTP connections held at once; also bounded by half of RLIMIT_NOFILE (engine::FdBudget).
+  // 512 leaves half of the common 1024 descriptors to probes.
+  std::size_t max_connections = 512;
   std::optional<std::string> external_url;
   // Every endpoint lives under this path: "/" or "/a/b/" (always with the trailing slash).
   std::string route_prefix = "/";

@@ -29,6 +29,10 @@ struct ProbeReport {
   // Set when allowed_targets refused an address the name resolved to: nothing was probed,
   // and /probe answers 400 with this text instead of a result.
   std::optional<std::string> allow_list_refusal;
+  // Set when the prober itself failed (out of file descriptors or kernel memory, refused for
+  // lack of them, or cancelled because the /probe client left): the probe failed, the verdict
+  // names no layer, the summary is this sentence, and /probe answers 503 with it.
+  std::optional<std::string> prober_error;
 
   const LayerResult* find(Layer layer) const {
     for (const auto& l : layers) {
