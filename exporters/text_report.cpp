@@ -23,6 +23,13 @@ std::string pad(std::string s, std::size_t width) {
   return s;
 }
 
+// A table row without the padding of its last cell: no trailing blanks in a report that is
+// copied into tickets and diffed.
+std::string row(std::string s) {
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s + "\n";
+}
+
 std::string rtt_triplet(const engine::RttStats& s) {
   if (s.received == 0) return "-";
   return format_seconds(s.best_seconds) + " / " + format_seconds(s.avg_seconds) + " / " +
@@ -121,8 +128,8 @@ std::string render_ladder(const engine::ProbeReport& r) {
   out << ", " << format_seconds(secs(r.duration)) << ")\n";
   for (const auto& l : r.layers) {
     if (l.status == Status::skipped && l.detail == "not asked for") continue;
-    out << "  " << pad(std::string(engine::to_string(l.layer)), 13) << " "
-        << pad(status_cell(l), 24) << " " << layer_facts(l) << "\n";
+    out << row("  " + pad(std::string(engine::to_string(l.layer)), 13) + " " +
+               pad(status_cell(l), 24) + " " + layer_facts(l));
   }
   const auto* path = r.find(Layer::path);
   const auto* ev = path ? engine::evidence_of<engine::PathEvidence>(*path) : nullptr;
@@ -132,9 +139,9 @@ std::string render_ladder(const engine::ProbeReport& r) {
     for (const auto& hop : ev->hops) {
       std::string addr = hop.address ? hop.address->to_string() : "???";
       for (const auto& other : hop.other_addresses) addr += " " + other.to_string();
-      out << "  " << pad(std::to_string(hop.ttl), 5) << pad(addr, 40)
-          << pad(percent(hop.stats.loss_ratio), 6) << pad(std::to_string(hop.stats.sent), 6)
-          << rtt_triplet(hop.stats) << "\n";
+      out << row("  " + pad(std::to_string(hop.ttl), 5) + pad(addr, 40) +
+                 pad(percent(hop.stats.loss_ratio), 6) + pad(std::to_string(hop.stats.sent), 6) +
+                 rtt_triplet(hop.stats));
     }
   }
   out << "verdict: " << verdict_text(r);
@@ -162,22 +169,21 @@ std::string render_side_by_side(const std::vector<engine::ProbeReport>& reports)
     }
     widths.push_back(w + 2);
   }
-  std::ostringstream out;
-  out << pad("layer", 15);
-  for (std::size_t i = 0; i < reports.size(); ++i) out << pad(reports[i].target.text, widths[i]);
-  out << "\n";
+  std::string header = pad("layer", 15);
+  for (std::size_t i = 0; i < reports.size(); ++i) header += pad(reports[i].target.text, widths[i]);
+  std::string out = row(header);
   for (Layer layer : rows) {
-    out << pad(std::string(engine::to_string(layer)), 15);
+    std::string line = pad(std::string(engine::to_string(layer)), 15);
     for (std::size_t i = 0; i < reports.size(); ++i) {
       const auto* l = reports[i].find(layer);
-      out << pad(l ? status_cell(*l) : "-", widths[i]);
+      line += pad(l ? status_cell(*l) : "-", widths[i]);
     }
-    out << "\n";
+    out += row(line);
   }
-  out << pad("verdict", 15);
-  for (std::size_t i = 0; i < reports.size(); ++i) out << pad(verdict_text(reports[i]), widths[i]);
-  out << "\n";
-  return out.str();
+  std::string verdicts = pad("verdict", 15);
+  for (std::size_t i = 0; i < reports.size(); ++i)
+    verdicts += pad(verdict_text(reports[i]), widths[i]);
+  return out + row(verdicts);
 }
 
 std::string render_text(const std::vector<engine::ProbeReport>& reports) {

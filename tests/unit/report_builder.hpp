@@ -18,6 +18,22 @@ inline IcmpError icmp_error(const char* from, std::uint8_t type, std::uint8_t co
   return IcmpError{ip(from), false, type, code};
 }
 
+// Appends one required layer with its measured time: the renderer and summary tests state each
+// layer's evidence and time directly.
+inline LayerResult& add_layer(ProbeReport& r, Layer layer, Status status,
+                              std::chrono::nanoseconds took, Evidence evidence = {},
+                              Reason reason = Reason::none) {
+  LayerResult l;
+  l.layer = layer;
+  l.status = status;
+  l.reason = reason;
+  l.required = true;
+  l.duration = took;
+  l.evidence = std::move(evidence);
+  r.layers.push_back(std::move(l));
+  return r.layers.back();
+}
+
 class ReportBuilder {
  public:
   explicit ReportBuilder(bool with_port = true) {

@@ -17,19 +17,6 @@ using classify::summarize;
 constexpr auto kTotal = 1511ms;
 constexpr const char* kTotalText = "1.5 s";
 
-LayerResult& add(ProbeReport& r, Layer layer, Status status, std::chrono::nanoseconds took,
-                 Evidence evidence = {}, Reason reason = Reason::none) {
-  LayerResult l;
-  l.layer = layer;
-  l.status = status;
-  l.reason = reason;
-  l.required = true;
-  l.duration = took;
-  l.evidence = std::move(evidence);
-  r.layers.push_back(std::move(l));
-  return r.layers.back();
-}
-
 // A target at 198.18.3.2 that answers ICMP (0.4 ms) through two routers, probed for `kTotal`.
 ProbeReport reached(const char* text, std::optional<std::uint16_t> port) {
   auto r = ReportBuilder(port.has_value()).icmp_replies(3, 3).path_hops({kRouter1}, true).build();
@@ -66,18 +53,18 @@ void expect_own_time(const std::string& sentence, const std::string& expected) {
 ProbeReport http_report(const char* url, std::uint16_t port, long status, bool tls) {
   auto r = reached(url, port);
   r.target.scheme = tls ? targets::Scheme::https : targets::Scheme::http;
-  add(r, Layer::tcp, Status::ok, 200us, connected(port));
+  add_layer(r, Layer::tcp, Status::ok, 200us, connected(port));
   if (tls) {
     TlsEvidence ev;
     ev.version = "TLS 1.3";
-    add(r, Layer::tls, Status::ok, 2100us, ev);
+    add_layer(r, Layer::tls, Status::ok, 2100us, ev);
   }
   HttpEvidence ev;
   ev.status_code = status;
   ev.phases.processing = 0.0002;
   ev.phases.transfer = 0.0001;
-  add(r, Layer::http, status == 200 ? Status::ok : Status::fail, 300us, ev,
-      status == 200 ? Reason::none : Reason::status);
+  add_layer(r, Layer::http, status == 200 ? Status::ok : Status::fail, 300us, ev,
+            status == 200 ? Reason::none : Reason::status);
   return r;
 }
 
@@ -101,15 +88,17 @@ TEST(SummaryTimes, HttpSuccessAfterRedirectsSaysSo) {
 ProbeReport ssh_report(bool auth, bool exec) {
   auto r = reached("ssh://monitor@198.18.3.2", 22);
   r.target.scheme = targets::Scheme::ssh;
-  add(r, Layer::tcp, Status::ok, 200us, connected(22));
+  add_layer(r, Layer::tcp, Status::ok, 200us, connected(22));
   SshBannerEvidence banner;
   banner.software = "OpenSSH_9.2p1";
-  add(r, Layer::ssh_banner, Status::ok, 2ms, banner);
+  add_layer(r, Layer::ssh_banner, Status::ok, 2ms, banner);
   SshHandshakeEvidence hs;
   hs.hostkey_type = "ssh-ed25519";
-  add(r, Layer::ssh_handshake, Status::ok, 60ms, hs);
-  if (auth) add(r, Layer::ssh_auth, Status::ok, 40ms, SshAuthEvidence{"monitor", {}, "publickey"});
-  if (exec) add(r, Layer::ssh_exec, Status::ok, 28ms, SshExecEvidence{"true", 0, 0, 0, false});
+  add_layer(r, Layer::ssh_handshake, Status::ok, 60ms, hs);
+  if (auth)
+    add_layer(r, Layer::ssh_auth, Status::ok, 40ms, SshAuthEvidence{"monitor", {}, "publickey"});
+  if (exec)
+    add_layer(r, Layer::ssh_exec, Status::ok, 28ms, SshExecEvidence{"true", 0, 0, 0, false});
   return r;
 }
 
@@ -134,15 +123,15 @@ TEST(SummaryTimes, SshWithoutCredentialsStatesBannerAndKeyExchangeTimes) {
 TEST(SummaryTimes, GrpcSuccessStatesTheGrpcLayerTime) {
   auto r = reached("grpc://198.18.3.2:50051", 50051);
   r.target.scheme = targets::Scheme::grpc;
-  add(r, Layer::tcp, Status::ok, 200us, connected(50051));
-  add(r, Layer::grpc, Status::ok, 500us, GrpcEvidence{"", 0, "SERVING", "HTTP/2.0"});
+  add_layer(r, Layer::tcp, Status::ok, 200us, connected(50051));
+  add_layer(r, Layer::grpc, Status::ok, 500us, GrpcEvidence{"", 0, "SERVING", "HTTP/2.0"});
   expect_own_time(success(r),
                   "The gRPC health service of 198.18.3.2:50051 answered SERVING in 0.500 ms");
 }
 
 TEST(SummaryTimes, TcpSuccessStatesTheConnectTime) {
   auto r = reached("198.18.3.2:22", 22);
-  add(r, Layer::tcp, Status::ok, 200us, connected(22));
+  add_layer(r, Layer::tcp, Status::ok, 200us, connected(22));
   expect_own_time(success(r), "198.18.3.2:22 accepted a TCP connection in 0.200 ms");
 }
 
@@ -151,7 +140,7 @@ TEST(SummaryTimes, TcpConversationSuccessStatesTheTcpLayerTime) {
   auto ev = connected(25);
   ev.transcript = {"< 220 mail ESMTP", "> QUIT"};
   ev.last_line = "220 mail ESMTP";
-  add(r, Layer::tcp, Status::ok, 12ms, ev);
+  add_layer(r, Layer::tcp, Status::ok, 12ms, ev);
   expect_own_time(success(r),
                   "accepted a TCP connection and held the module's conversation in "
                   "12 ms, last line \"220 mail ESMTP\"");
@@ -215,16 +204,16 @@ TEST(SummaryTimes, HttpTimeoutStatesTheHttpLayerTime) {
 
 TEST(SummaryTimes, TcpRefusedStatesTheConnectTime) {
   auto r = reached("198.18.3.2:22", 22);
-  add(r, Layer::tcp, Status::fail, 150us, TcpEvidence{ip(kTarget), 22, {}, 111, "refused"},
-      Reason::refused);
+  add_layer(r, Layer::tcp, Status::fail, 150us, TcpEvidence{ip(kTarget), 22, {}, 111, "refused"},
+            Reason::refused);
   expect_own_time(failure(r, Layer::tcp, Reason::refused),
                   "198.18.3.2 answered the TCP SYN to port 22 with a reset in 0.150 ms");
 }
 
 TEST(SummaryTimes, TcpTimeoutStatesTheConnectTime) {
   auto r = reached("198.18.3.2:22", 22);
-  add(r, Layer::tcp, Status::fail, 1200ms, TcpEvidence{ip(kTarget), 22, {}, 110, "timed out"},
-      Reason::timeout);
+  add_layer(r, Layer::tcp, Status::fail, 1200ms, TcpEvidence{ip(kTarget), 22, {}, 110, "timed out"},
+            Reason::timeout);
   expect_own_time(failure(r, Layer::tcp, Reason::timeout),
                   "TCP SYN to 198.18.3.2:22 got no answer in 1.2 s");
 }
@@ -275,7 +264,7 @@ TEST(SummaryTimes, ConversationTimeoutStatesTheConnectionTime) {
   auto ev = connected(25);
   ev.transcript = {"< 220 mail ESMTP"};
   ev.last_line = "220 mail ESMTP";
-  auto& tcp = add(r, Layer::tcp, Status::fail, 900ms, ev, Reason::timeout);
+  auto& tcp = add_layer(r, Layer::tcp, Status::fail, 900ms, ev, Reason::timeout);
   tcp.detail = "no line matching \"^250\" before the deadline";
   expect_own_time(failure(r, Layer::tcp, Reason::timeout),
                   "but no line matching \"^250\" before the deadline (the connection lasted "
