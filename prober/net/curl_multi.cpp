@@ -162,12 +162,20 @@ net::awaitable<CURLcode> CurlMulti::perform(CURL* easy, engine::Deadline deadlin
   auto pending = std::make_shared<Pending>(executor_);
   pending_[easy] = pending;
   curl_multi_add_handle(multi_, easy);  // curl asks for a 0 ms timeout: the timer starts it
+  // Removed however this ends: a cancelled probe (its /probe client left) unwinds from the
+  // wait below with operation_aborted, and a handle left in the multi keeps its sockets open.
+  struct Remove {
+    CurlMulti& self;
+    CURL* easy;
+    ~Remove() {
+      self.pending_.erase(easy);
+      if (self.multi_ != nullptr) curl_multi_remove_handle(self.multi_, easy);  // aborts, closes
+    }
+  } remove{*this, easy};
   while (!pending->result && !deadline.is_reached()) {
     pending->wake.expires_at(deadline.when());
     co_await pending->wake.async_wait(use_result);
   }
-  pending_.erase(easy);
-  if (multi_ != nullptr) curl_multi_remove_handle(multi_, easy);  // aborts and closes if running
   co_return pending->result.value_or(CURLE_OPERATION_TIMEDOUT);
 }
 

@@ -281,6 +281,19 @@ net::awaitable<WebOutcome> run_web_transfer(CurlMulti& multi, WebRequest request
   curl_slist* resolve = nullptr;
   CURL* easy = curl_easy_init();
   state.easy = easy;
+  // Freed however this ends: a cancelled probe unwinds from perform() with operation_aborted.
+  struct Cleanup {
+    CURL* easy;
+    curl_slist*& headers;
+    curl_slist*& resolve;
+    TransferState& state;
+    ~Cleanup() {
+      if (state.preconnected_fd >= 0 && !state.preconnected_used) close(state.preconnected_fd);
+      curl_easy_cleanup(easy);
+      curl_slist_free_all(headers);
+      curl_slist_free_all(resolve);
+    }
+  } cleanup{easy, headers, resolve, state};
   configure(easy, request, state, headers, resolve, error_buffer.data());
   curl_easy_setopt(easy, CURLOPT_FILETIME, 1L);
   multi.adopt_sockets(easy);
@@ -288,10 +301,6 @@ net::awaitable<WebOutcome> run_web_transfer(CurlMulti& multi, WebRequest request
   outcome.timed_out = outcome.code == CURLE_OPERATION_TIMEDOUT;
   outcome.error = error_buffer.data();
   collect(easy, outcome);
-  if (state.preconnected_fd >= 0 && !state.preconnected_used) close(state.preconnected_fd);
-  curl_easy_cleanup(easy);
-  curl_slist_free_all(headers);
-  curl_slist_free_all(resolve);
   co_return outcome;
 }
 
