@@ -3,6 +3,7 @@
 #include <prometheus/gauge.h>
 #include <prometheus/text_serializer.h>
 
+#include <algorithm>
 #include <sstream>
 
 namespace reachprobe::exporters {
@@ -280,8 +281,15 @@ void layer_metrics(Registry& r, const engine::ProbeReport& report) {
   const auto* path_layer = report.find(Layer::path);
   const auto* path = path_layer ? engine::evidence_of<engine::PathEvidence>(*path_layer) : nullptr;
   if (path != nullptr) {
-    gauge(r, "probe_path_hops", "Hops to the target (or to the last answering hop)",
-          static_cast<double>(path->hops.size()));
+    // As its help says: the hop table also holds the silent "???" line after the last answer,
+    // which is not a hop that was reached.
+    int reached = path->destination_ttl.value_or(0);
+    if (!path->destination_ttl) {
+      for (const auto& hop : path->hops) {
+        if (hop.address) reached = std::max(reached, hop.ttl);
+      }
+    }
+    gauge(r, "probe_path_hops", "Hops to the target (or to the last answering hop)", reached);
     auto& loss =
         BuildGauge().Name("probe_path_hop_loss_ratio").Help("Loss ratio per hop").Register(r);
     auto& rtt =

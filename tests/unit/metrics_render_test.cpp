@@ -91,7 +91,10 @@ TEST(MetricsRender, FailureInfoOnlyOnFailure) {
 
 TEST(MetricsRender, PathHopSeries) {
   auto text = exposition(filtered_port(), "tcp");
-  EXPECT_EQ(sample(text, "probe_path_hops"), 3.0) << text;
+  // Two routers answered, then silence: 2 hops, not the 3 rows of the hop table.
+  EXPECT_EQ(sample(text, "probe_path_hops"), 2.0) << text;
+  auto reached = exposition(open_port(), "tcp");
+  EXPECT_EQ(sample(reached, "probe_path_hops"), 2.0) << reached;  // one router, then the target
   EXPECT_EQ(sample(text, "probe_path_hop_loss_ratio{ttl=\"1\"}"), 0.0) << text;
   EXPECT_EQ(sample(text, "probe_path_hop_loss_ratio{ttl=\"3\"}"), 1.0) << text;
   EXPECT_EQ(sample(text, "probe_path_hop_rtt_seconds{ttl=\"2\"}"), 0.0003) << text;
