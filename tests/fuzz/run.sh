@@ -24,10 +24,11 @@ fi
 # Builds take the shared build lock (one build at a time on this machine kind).
 lock=()
 command -v flock >/dev/null 2>&1 && lock=(flock /tmp/rp-build.lock)
-CXX=clang++-15 cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build.configure.log" 2>&1 ||
-  { cat "$build.configure.log"; exit 1; }
-"${lock[@]}" cmake --build "$build" -j2 >"$build.build.log" 2>&1 ||
-  { tail -n 40 "$build.build.log"; exit 1; }
+mkdir -p "$build"
+CXX=clang++-15 cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build/configure.log" 2>&1 ||
+  { cat "$build/configure.log"; exit 1; }
+"${lock[@]}" cmake --build "$build" -j2 >"$build/build.log" 2>&1 ||
+  { tail -n 40 "$build/build.log"; exit 1; }
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
