@@ -5,8 +5,10 @@
 #include <boost/beast/ssl.hpp>
 
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <cerrno>
+#include <string>
 
 #include "exporters/connection_table.hpp"
 
@@ -189,6 +191,21 @@ bool out_of_descriptors(const boost::system::error_code& ec) {
          (ec.category() == boost::system::system_category() && ec.value() == ENFILE);
 }
 
+// Over the cap with every connection busy: a 503 in one non-blocking send (best effort, the
+// socket buffer of a fresh connection always takes it), then close, costing the loop nothing.
+void refuse_busy(net::ip::tcp::socket& socket) {
+  static const std::string body =
+      "server busy: every connection up to --web.max-connections is running a request\n";
+  static const std::string kBusy =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  [[maybe_unused]] auto sent =
+      ::send(socket.native_handle(), kBusy.data(), kBusy.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  boost::system::error_code ignored;
+  socket.close(ignored);
+}
+
 void start_connection(net::any_io_executor executor, net::ip::tcp::socket socket,
                       const std::shared_ptr<HttpHandler>& handler, const ServerSecurity& security,
                       const Table& table) {
@@ -242,7 +259,7 @@ net::awaitable<void> serve_http(net::ip::tcp::acceptor acceptor,
     // At the cap, the longest-idle connection makes room; when every connection is running a
     // request, the new one is closed at once (clients retry; nothing queues unbounded).
     if (table->full() && !table->evict_idle()) {
-      socket.close(ignored);
+      refuse_busy(socket);
       continue;
     }
     start_connection(executor, std::move(socket), handler, security, table);

@@ -114,7 +114,7 @@ std::string status_cell(const LayerResult& l) {
 }
 
 std::string verdict_text(const engine::ProbeReport& r) {
-  if (!r.verdict.layer) return "ok";
+  if (!r.verdict.layer) return r.prober_error ? "prober error (no layer blamed)" : "ok";
   return std::string(engine::to_string(*r.verdict.layer)) + "/" +
          std::string(engine::to_string(r.verdict.reason));
 }

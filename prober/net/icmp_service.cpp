@@ -262,6 +262,11 @@ targets::Expected<std::string> IcmpService::open(bool v6) {
   auto& error = v6 ? v6_error_ : v4_error_;
   if (!channel && !error) {
     auto opened = open_socket(v6);
+    if (!opened && opened.error().rfind("no permission", 0) != 0) {
+      // Out of descriptors or memory is a moment, not a property of this host: not cached,
+      // or one shortage under load would leave ICMP unusable for the life of `serve`.
+      return targets::Expected<std::string>::failure(opened.error());
+    }
     if (!opened) {
       error = opened.error();
     } else {
