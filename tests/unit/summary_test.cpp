@@ -271,5 +271,33 @@ TEST(SummaryTimes, ConversationTimeoutStatesTheConnectionTime) {
                   "900 ms)");
 }
 
+TEST(SummaryTimes, LostAfterHopStatesTheTcpLayerTime) {
+  auto r = ReportBuilder().icmp_replies(0, 3).path_hops({kRouter1, kRouter2}, false).build();
+  r.duration = kTotal;
+  add_layer(r, Layer::tcp, Status::fail, 1200ms, TcpEvidence{ip(kTarget), 22, {}, 110, "timed out"},
+            Reason::timeout);
+  Verdict v;
+  v.layer = Layer::path;
+  v.reason = Reason::lost_after_hop;
+  v.offender = ip(kRouter2);
+  expect_own_time(summarize(r, v), "TCP SYNs to 198.18.3.2:22 got no answer in 1.2 s");
+}
+
+TEST(SummaryTimes, RouterUnreachableStatesWhenTcpGotIt) {
+  auto r = ReportBuilder().icmp_replies(0, 3).path_hops({kRouter1, kRouter2}, false).build();
+  r.duration = kTotal;
+  auto& tcp = add_layer(r, Layer::tcp, Status::fail, 2ms,
+                        TcpEvidence{ip(kTarget), 22, icmp_error(kRouter2, 3, 1), 113, "no route"},
+                        Reason::host_unreachable);
+  tcp.offender = ip(kRouter2);
+  Verdict v;
+  v.layer = Layer::path;
+  v.reason = Reason::unreachable;
+  v.offender = ip(kRouter2);
+  auto s = summarize(r, v);
+  expect_own_time(s, "Router 198.18.2.2 (hop 2) answered ICMP ");
+  expect_own_time(s, " for 198.18.3.2 after 2.00 ms");
+}
+
 }  // namespace
 }  // namespace reachprobe::testing
