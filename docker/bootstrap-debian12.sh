@@ -11,6 +11,8 @@ packages=(
   # libraries (libboost1.81-dev: Asio with awaitable operators and as_tuple; Beast)
   libboost1.81-dev libc-ares-dev libssl-dev libssh-dev libcurl4-openssl-dev
   prometheus-cpp-dev libyaml-cpp-dev nlohmann-json3-dev libgtest-dev
+  # RE2: Go's regexp syntax for every regexp a blackbox config holds
+  libre2-dev
   # the lab: namespaces, firewalls, a real DNS server, listeners, reference tools
   iproute2 nftables dnsmasq-base iputils-ping fping procps python3 psmisc time util-linux
   # the SSH lab: a real sshd in the target namespace, keys, password hashes

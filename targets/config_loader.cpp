@@ -1,9 +1,8 @@
 #include "targets/config_loader.hpp"
 
+#include "targets/allow_list.hpp"
 #include "targets/dns_names.hpp"
 
-#include <arpa/inet.h>
-#include <fnmatch.h>
 #include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
@@ -19,14 +18,13 @@
 #include <sstream>
 
 #include "targets/bounded_file.hpp"
+#include "targets/byte_size.hpp"
 #include "targets/duration.hpp"
 #include "targets/pattern.hpp"
 #include "targets/private_key.hpp"
 
 namespace reachprobe::targets {
 namespace {
-
-bool valid_cidr(const std::string& text);
 
 // Only "does not exist": a file that exists but cannot be opened is an error where it is used.
 bool file_missing(const std::string& path) {
@@ -267,8 +265,12 @@ void Reader::http(const YAML::Node& node, Module& module) const {
           spec.fail_if_header_matches = header_matches(v, key);
         else if (key == "fail_if_header_not_matches")
           spec.fail_if_header_not_matches = header_matches(v, key);
-        else if (key == "body_size_limit")
-          spec.body_size_limit = static_cast<std::size_t>(std::max(0, integer(v, key)));
+        else if (key == "body_size_limit") {
+          // blackbox's units.Base2Bytes: "1MB", "512KiB" or plain bytes; <= 0 means no limit.
+          auto size = parse_byte_size(text(v, key));
+          if (!size) fail(v, "body_size_limit: " + size.error());
+          spec.body_size_limit = static_cast<std::size_t>(std::max<std::int64_t>(0, *size));
+        }
         else if (key == "tls_config")
           tls(v, spec.tls);
         else if (key == "basic_auth") {
@@ -458,7 +460,6 @@ void Reader::ssh(const YAML::Node& node, SshSpec& spec) const {
     spec.key = std::move(key).value();
   }
 }
-
 
 Module Reader::module(const std::string& name, const YAML::Node& node) const {
   Module m;

@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "targets/printable.hpp"
+
 namespace reachprobe::targets {
 namespace {
 
@@ -22,7 +24,7 @@ double unit_seconds(std::string_view unit) {
 Expected<std::chrono::nanoseconds> parse_duration(std::string_view text) {
   using Result = Expected<std::chrono::nanoseconds>;
   auto fail = [&](const char* why) {
-    return Result::failure("bad duration \"" + std::string(text) + "\": " + why);
+    return Result::failure("bad duration " + quote_printable(text) + ": " + why);
   };
   if (text.empty()) return fail("empty");
   double total = 0;

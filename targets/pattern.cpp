@@ -1,54 +1,41 @@
 #include "targets/pattern.hpp"
 
-#include <regex.h>
+#include <re2/re2.h>
 
-#include <array>
 #include <cctype>
 
 namespace reachprobe::targets {
 
-Expected<Pattern> Pattern::compile(const std::string& text, bool capture) {
-  auto compiled = std::shared_ptr<regex_t>(new regex_t, [](regex_t* r) {
-    regfree(r);
-    delete r;
-  });
-  int flags = REG_EXTENDED | REG_NEWLINE | (capture ? 0 : REG_NOSUB);
-  int rc = regcomp(compiled.get(), text.c_str(), flags);
-  if (rc != 0) {
-    std::array<char, 256> why{};
-    regerror(rc, compiled.get(), why.data(), why.size());
-    // regcomp failed: nothing to free, and regfree on it is undefined.
-    compiled = std::shared_ptr<regex_t>(new regex_t, [](regex_t* r) { delete r; });
-    return Expected<Pattern>::failure("invalid regular expression \"" + text + "\": " + why.data());
+Expected<Pattern> Pattern::compile(const std::string& text, bool /*capture*/) {
+  RE2::Options options;
+  // Go's syntax (Perl classes, \b, non-greedy; ^ and $ anchor the text unless (?m)), UTF-8.
+  options.set_log_errors(false);
+  // RE2's default program budget (8 MiB): a pattern whose compiled form needs more is refused
+  // at load, so a hostile regexp costs milliseconds, never gigabytes.
+  options.set_max_mem(8 << 20);
+  auto compiled = std::make_shared<const RE2>(text, options);
+  if (!compiled->ok()) {
+    return Expected<Pattern>::failure("invalid regular expression \"" + text +
+                                      "\": " + compiled->error());
   }
-  return Pattern(text, std::move(compiled), capture);
+  return Pattern(text, std::move(compiled));
 }
 
 bool Pattern::search(std::string_view subject) const {
-  regmatch_t range{};
-  range.rm_so = 0;
-  range.rm_eo = static_cast<regoff_t>(subject.size());
-  // REG_STARTEND: match within [rm_so, rm_eo) without needing a NUL terminator.
-  return regexec(compiled_.get(), subject.data(), 1, &range, REG_STARTEND) == 0;
+  return RE2::PartialMatch(re2::StringPiece(subject.data(), subject.size()), *compiled_);
 }
 
 std::optional<std::vector<std::string>> Pattern::groups(std::string_view subject) const {
-  if (!capture_) return search(subject) ? std::optional(std::vector<std::string>{}) : std::nullopt;
-  std::vector<regmatch_t> match(compiled_->re_nsub + 1);
-  match[0].rm_so = 0;
-  match[0].rm_eo = static_cast<regoff_t>(subject.size());
-  if (regexec(compiled_.get(), subject.data(), match.size(), match.data(), REG_STARTEND) != 0) {
+  const auto count = static_cast<std::size_t>(compiled_->NumberOfCapturingGroups()) + 1;
+  std::vector<re2::StringPiece> match(count);
+  if (!compiled_->Match(re2::StringPiece(subject.data(), subject.size()), 0, subject.size(),
+                        RE2::UNANCHORED, match.data(), static_cast<int>(count))) {
     return std::nullopt;
   }
   std::vector<std::string> out;
-  for (const auto& m : match) {
-    if (m.rm_so < 0) {
-      out.emplace_back();
-    } else {
-      auto from = static_cast<std::size_t>(m.rm_so);
-      out.emplace_back(subject.substr(from, static_cast<std::size_t>(m.rm_eo - m.rm_so)));
-    }
-  }
+  out.reserve(count);
+  for (const auto& m : match)
+    out.emplace_back(m.data() == nullptr ? std::string() : std::string(m));
   return out;
 }
 

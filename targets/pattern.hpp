@@ -7,30 +7,35 @@
 
 #include "targets/expected.hpp"
 
-struct re_pattern_buffer;
+namespace re2 {
+class RE2;
+}
 
 namespace reachprobe::targets {
 
-// A compiled POSIX extended regular expression (glibc), used on bodies and command output.
-// Not std::regex: libstdc++'s matcher recurses per character and overflows the stack on a
-// large hostile body. `^` and `$` match at line boundaries; `.` does not cross a newline.
+// A compiled regular expression in Go's syntax (RE2, the library Go's regexp comes from), as
+// blackbox_exporter reads every regexp of its config: `(?i)`, `(?m)`, `(?s)`, `(?:...)`, `\d`,
+// `\w`, `\b`, `\A`, `\z`, `\x41`, `\Q...\E`, `\pL`, non-greedy `*?`. Without `(?m)`, `^` and `$`
+// are the start and end of the whole subject, and `.` does not match a newline, as in Go.
+// Matching is linear in the subject's length and compilation is bounded in memory, so a
+// hostile pattern or body cannot stall the io_context.
 class Pattern {
  public:
-  // `capture` keeps the subexpressions for groups(); without it matching is cheaper.
+  // `capture` is accepted for callers that read groups(); every pattern can capture.
   static Expected<Pattern> compile(const std::string& text, bool capture = false);
-  // True when the pattern matches somewhere in `subject` (which may contain NUL bytes).
+  // Go's regexp.Match: true when the pattern matches somewhere in `subject` (bytes; may
+  // contain NUL).
   bool search(std::string_view subject) const;
-  // The whole match and each subexpression (empty when it did not take part), or nullopt
-  // when there is no match. Needs a pattern compiled with `capture`.
+  // The whole match and each group (empty when it did not take part), or nullopt when there
+  // is no match: what Go's FindSubmatch gives Regexp.Expand.
   std::optional<std::vector<std::string>> groups(std::string_view subject) const;
   const std::string& text() const { return text_; }
 
  private:
-  Pattern(std::string text, std::shared_ptr<re_pattern_buffer> compiled, bool capture)
-      : text_(std::move(text)), compiled_(std::move(compiled)), capture_(capture) {}
+  Pattern(std::string text, std::shared_ptr<const re2::RE2> compiled)
+      : text_(std::move(text)), compiled_(std::move(compiled)) {}
   std::string text_;
-  std::shared_ptr<re_pattern_buffer> compiled_;
-  bool capture_ = false;
+  std::shared_ptr<const re2::RE2> compiled_;
 };
 
 // Go's regexp.Expand as blackbox applies it to a query_response `send`: `$1` and `${1}` become

@@ -10,6 +10,7 @@
 #include "exporters/config_yaml.hpp"
 #include "exporters/logger.hpp"
 #include "targets/config_loader.hpp"
+#include "targets/duration.hpp"
 #include "targets/printable.hpp"
 #include "targets/target_parser.hpp"
 
@@ -117,6 +118,12 @@ TEST(TargetErrors, ATargetWithANewlineGivesAOneLineError) {
   EXPECT_EQ(
       targets::parse_target("bad\xff.example.com").error(),
       R"(target "bad\xff.example.com": "bad\xff.example.com" is not a valid host name or IP address)");
+}
+
+TEST(TargetErrors, ADurationWithANewlineGivesAOneLineError) {
+  auto d = targets::parse_duration("5s\nX: y");
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().rfind(R"(bad duration "5s\nX: y": )", 0), 0u) << d.error();
 }
 
 // The logger writes to std::cerr; the test reads what one call wrote.
