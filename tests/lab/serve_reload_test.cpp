@@ -206,6 +206,52 @@ TEST_F(ServeReloadTest, ConcurrentReloadsAreAllAnswered) {
   EXPECT_EQ(ReloadGauge(kReachprobePort), 1.0);
 }
 
+// A reload that decrypts a dozen encrypted keys (~150 ms of CPU each) runs on the reload worker:
+// the io_context keeps answering /-/healthy quickly all the while.
+TEST_F(ServeReloadTest, ReloadDecryptingKeysNeverStallsTheLoop) {
+  const std::string key = dir_ + "/reload_ed25519";
+  Must({"ssh-keygen", "-q", "-t", "ed25519", "-N", kPassphrase, "-f", key});
+  const std::string passphrase = dir_ + "/reload_passphrase";
+  WriteFile(passphrase, std::string(kPassphrase) + "\n");
+  constexpr int kKeys = 12;
+  std::string yaml = "modules:\n";
+  for (int i = 0; i < kKeys; ++i) {
+    yaml += "  ssh_" + std::to_string(i) + ":\n    prober: ssh\n    ssh:\n      key_file: " + key +
+            "\n      key_passphrase_file: " + passphrase + "\n";
+  }
+  const std::string config = dir_ + "/keys.yml";
+  WriteFile(config, yaml);
+  lab_->spawn(Node::kProber,
+              std::string(REACHPROBE_BINARY) + " serve --config.file " + config +
+                  " --web.listen-address 127.0.0.1:" + std::to_string(kSshServePort),
+              "reload/keys-serve");
+  const auto ready_by = std::chrono::steady_clock::now() + 20s;
+  while (TimedGet(kSshServePort, "/-/healthy").status != 200) {
+    ASSERT_LT(std::chrono::steady_clock::now(), ready_by) << lab_->log_tail("reload/keys-serve");
+    std::this_thread::sleep_for(100ms);
+  }
+  const auto started = std::chrono::steady_clock::now();
+  auto reload = std::async(std::launch::async, [this] {
+    return serve_->Request(kSshServePort, "/-/reload", {"-X", "POST"});
+  });
+  std::vector<double> healthy;
+  while (reload.wait_for(10ms) != std::future_status::ready) {
+    Timed t = TimedGet(kSshServePort, "/-/healthy");
+    EXPECT_EQ(t.status, 200);
+    healthy.push_back(t.seconds);
+  }
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  HttpAnswer answer = reload.get();
+  EXPECT_EQ(answer.status, 200) << answer.body << lab_->log_tail("reload/keys-serve");
+  ASSERT_FALSE(healthy.empty());
+  const double worst = *std::max_element(healthy.begin(), healthy.end());
+  std::cout << "[ numbers ] reload importing " << kKeys << " encrypted keys took " << took
+            << " s; /-/healthy polled " << healthy.size() << " times meanwhile, worst "
+            << worst * 1000 << " ms\n";
+  EXPECT_LT(worst, 0.100);
+}
+
 // 60 ssh probes at once, each logging in with an encrypted (bcrypt-KDF) ed25519 key: the key is
 // decrypted once at config load, so the loop stays free and /-/healthy fast throughout.
 TEST_F(ServeReloadTest, HealthyStaysFastDuring60EncryptedKeySshProbes) {
