@@ -45,11 +45,18 @@ void write_address(YamlWriter& w, const targets::AddressSpec& address, bool with
   if (with_source) w.text_if("source_ip_address", address.source_ip_address);
 }
 
+// The texts the config gave; the compiled forms stay with the module.
+std::vector<std::string> texts(const std::vector<targets::Pattern>& patterns) {
+  std::vector<std::string> out;
+  for (const auto& p : patterns) out.push_back(p.text());
+  return out;
+}
+
 std::vector<YamlWriter::Fields> header_matches(const std::vector<targets::HeaderMatch>& matches) {
   std::vector<YamlWriter::Fields> out;
   for (const auto& m : matches) {
     YamlWriter::Fields fields = {{"header", yaml_scalar(m.header)}};
-    if (!m.regexp.empty()) fields.emplace_back("regexp", yaml_scalar(m.regexp));
+    if (!m.regexp.text().empty()) fields.emplace_back("regexp", yaml_scalar(m.regexp.text()));
     if (m.allow_missing) fields.emplace_back("allow_missing", "true");
     out.push_back(std::move(fields));
   }
@@ -70,8 +77,8 @@ void write_http(YamlWriter& w, const targets::Module& module) {
     for (const auto& [name, value] : http.headers) w.text(name, value);
     w.end();
   }
-  w.strings("fail_if_body_matches_regexp", http.fail_if_body_matches_regexp);
-  w.strings("fail_if_body_not_matches_regexp", http.fail_if_body_not_matches_regexp);
+  w.strings("fail_if_body_matches_regexp", texts(http.fail_if_body_matches_regexp));
+  w.strings("fail_if_body_not_matches_regexp", texts(http.fail_if_body_not_matches_regexp));
   w.mappings("fail_if_header_matches", header_matches(http.fail_if_header_matches));
   w.mappings("fail_if_header_not_matches", header_matches(http.fail_if_header_not_matches));
   w.text_if("body", http.body);
@@ -96,7 +103,7 @@ void write_tcp(YamlWriter& w, const targets::TcpModuleSpec& tcp) {
   std::vector<YamlWriter::Fields> steps;
   for (const auto& step : tcp.query_response) {
     YamlWriter::Fields fields;
-    if (!step.expect.empty()) fields.emplace_back("expect", yaml_scalar(step.expect));
+    if (!step.expect.text().empty()) fields.emplace_back("expect", yaml_scalar(step.expect.text()));
     if (!step.send.empty()) fields.emplace_back("send", yaml_scalar(redacted_send(step.send)));
     if (step.starttls) fields.emplace_back("starttls", "true");
     steps.push_back(std::move(fields));
@@ -119,10 +126,10 @@ void write_icmp(YamlWriter& w, const targets::IcmpModuleSpec& icmp) {
 void write_validator(YamlWriter& w, std::string_view key, const targets::DnsRecordValidator& v) {
   if (v.empty()) return;
   w.begin(key);
-  w.strings("fail_if_matches_regexp", v.fail_if_matches_regexp);
-  w.strings("fail_if_all_match_regexp", v.fail_if_all_match_regexp);
-  w.strings("fail_if_not_matches_regexp", v.fail_if_not_matches_regexp);
-  w.strings("fail_if_none_matches_regexp", v.fail_if_none_matches_regexp);
+  w.strings("fail_if_matches_regexp", texts(v.fail_if_matches_regexp));
+  w.strings("fail_if_all_match_regexp", texts(v.fail_if_all_match_regexp));
+  w.strings("fail_if_not_matches_regexp", texts(v.fail_if_not_matches_regexp));
+  w.strings("fail_if_none_matches_regexp", texts(v.fail_if_none_matches_regexp));
   w.end();
 }
 
@@ -181,7 +188,7 @@ void write_ssh(YamlWriter& w, const targets::SshSpec& ssh) {
   secret_if(w, "password_file", ssh.password);
   w.text_set("known_hosts", ssh.known_hosts);
   w.text_set("command", ssh.command);
-  w.text_set("expect", ssh.expect);
+  w.text_set("expect", ssh.expect ? std::optional<std::string>(ssh.expect->text()) : std::nullopt);
   duration_if(w, "banner_timeout", ssh.banner_timeout);
   duration_if(w, "handshake_timeout", ssh.handshake_timeout);
   duration_if(w, "auth_timeout", ssh.auth_timeout);

@@ -21,6 +21,7 @@
 #include "targets/byte_size.hpp"
 #include "targets/duration.hpp"
 #include "targets/pattern.hpp"
+#include "targets/printable.hpp"
 #include "targets/private_key.hpp"
 
 namespace reachprobe::targets {
@@ -79,12 +80,18 @@ class Reader {
     for (const auto& item : node) out.push_back(text(item, what));
     return out;
   }
-  std::vector<std::string> regexps(const YAML::Node& node, const std::string& what) const {
-    auto list = strings(node, what);
-    for (std::size_t i = 0; i < list.size(); ++i) {
-      if (auto p = Pattern::compile(list[i]); !p) fail(node[i], what + ": " + p.error());
-    }
-    return list;
+  // Compiled here, once per load: probes use the compiled form and never compile again.
+  Pattern regexp(const YAML::Node& node, const std::string& what) const {
+    auto p = Pattern::compile(text(node, what), true);
+    if (!p) fail(node, what + ": " + p.error());
+    return std::move(p).value();
+  }
+  std::vector<Pattern> regexps(const YAML::Node& node, const std::string& what) const {
+    if (node.IsNull()) return {};
+    if (!node.IsSequence()) fail(node, what + " must be a list");
+    std::vector<Pattern> out;
+    for (const auto& item : node) out.push_back(regexp(item, what));
+    return out;
   }
   std::chrono::nanoseconds duration(const YAML::Node& node, const std::string& what) const {
     auto d = parse_duration(text(node, what));
@@ -168,7 +175,7 @@ class Reader {
             if (key == "header")
               m.header = text(v, key);
             else if (key == "regexp")
-              m.regexp = regexps(YAML::Node(std::vector<std::string>{text(v, key)}), key)[0];
+              m.regexp = regexp(v, key);
             else
               m.allow_missing = boolean(v, key);
           });
@@ -270,8 +277,7 @@ void Reader::http(const YAML::Node& node, Module& module) const {
           auto size = parse_byte_size(text(v, key));
           if (!size) fail(v, "body_size_limit: " + size.error());
           spec.body_size_limit = static_cast<std::size_t>(std::max<std::int64_t>(0, *size));
-        }
-        else if (key == "tls_config")
+        } else if (key == "tls_config")
           tls(v, spec.tls);
         else if (key == "basic_auth") {
           map(v, "config.BasicAuth", {"username", "password", "password_file"},
@@ -313,8 +319,7 @@ void Reader::tcp(const YAML::Node& node, TcpModuleSpec& spec) const {
             map(step, "config.QueryResponse", {"expect", "send", "starttls", "labels"},
                 [&](const std::string& k, const YAML::Node& x) {
                   if (k == "expect") {
-                    qr.expect = text(x, k);
-                    if (auto p = Pattern::compile(qr.expect); !p) fail(x, "expect: " + p.error());
+                    qr.expect = regexp(x, k);
                   } else if (k == "send")
                     qr.send = text(x, k);
                   else if (k == "starttls")
@@ -438,8 +443,7 @@ void Reader::ssh(const YAML::Node& node, SshSpec& spec) const {
         else if (key == "command")
           spec.command = text(v, key);
         else if (key == "expect") {
-          spec.expect = text(v, key);
-          if (auto p = Pattern::compile(*spec.expect); !p) fail(v, "expect: " + p.error());
+          spec.expect = regexp(v, key);
         } else if (key == "password_file" || key == "key_passphrase_file") {
           (key == "password_file" ? spec.password : spec.key_passphrase) = secret_file(v, key);
         } else if (key == "banner_timeout")
@@ -531,7 +535,30 @@ const char* to_string(ProberKind kind) {
   return "unknown";
 }
 
+// The first byte of `text` that is not well-formed UTF-8, if any. YAML is Unicode: such a byte
+// in a module name came back from /config as a different name (\x92 is U+0092 to a YAML
+// reader), so it is refused, as Go's yaml (blackbox) refuses it. UTF-16 and UTF-32 files (a BOM
+// yaml-cpp decodes) are left to yaml-cpp.
+namespace {
+std::optional<std::size_t> first_non_utf8(std::string_view text) {
+  if (text.starts_with("\xfe\xff") || text.starts_with("\xff\xfe") ||
+      text.starts_with(std::string_view("\0\0\xfe\xff", 4))) {
+    return std::nullopt;
+  }
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t n = utf8_sequence_length(text, i);
+    if (n == 0) return i;
+    i += n;
+  }
+  return std::nullopt;
+}
+}  // namespace
+
 Expected<Config> load_config_text(const std::string& text, const std::string& name) {
+  if (auto at = first_non_utf8(text)) {
+    auto line = std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(*at), '\n') + 1;
+    return Expected<Config>::failure(name + ":" + std::to_string(line) + ": invalid UTF-8");
+  }
   Reader reader(name);
   Config config;
   config.file = name;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "targets/pattern.hpp"
 #include "targets/ssh_spec.hpp"
 #include "targets/web_spec.hpp"
 
@@ -21,7 +22,7 @@ struct AddressSpec {
 };
 
 struct QueryResponse {
-  std::string expect;
+  Pattern expect;  // the empty pattern: no expect in this step
   std::string send;
   bool starttls = false;
 };
@@ -43,7 +44,7 @@ struct TcpModuleSpec {
   // blackbox's ssh_banner module: the first step waits for an SSH identification line, and
   // is then judged as reachprobe's ssh_banner layer.
   bool expects_ssh_banner() const {
-    return !query_response.empty() && query_response.front().expect.rfind("^SSH-", 0) == 0;
+    return !query_response.empty() && query_response.front().expect.text().rfind("^SSH-", 0) == 0;
   }
 };
 
@@ -56,10 +57,10 @@ struct IcmpModuleSpec {
 
 // blackbox's DNSRRValidator: regexps (POSIX ERE here) applied to each record's zone-file text.
 struct DnsRecordValidator {
-  std::vector<std::string> fail_if_matches_regexp;
-  std::vector<std::string> fail_if_all_match_regexp;
-  std::vector<std::string> fail_if_not_matches_regexp;
-  std::vector<std::string> fail_if_none_matches_regexp;
+  std::vector<Pattern> fail_if_matches_regexp;
+  std::vector<Pattern> fail_if_all_match_regexp;
+  std::vector<Pattern> fail_if_not_matches_regexp;
+  std::vector<Pattern> fail_if_none_matches_regexp;
   bool empty() const {
     return fail_if_matches_regexp.empty() && fail_if_all_match_regexp.empty() &&
            fail_if_not_matches_regexp.empty() && fail_if_none_matches_regexp.empty();

@@ -6,14 +6,28 @@
 
 namespace reachprobe::targets {
 
-Expected<Pattern> Pattern::compile(const std::string& text, bool /*capture*/) {
+namespace {
+
+RE2::Options go_options() {
   RE2::Options options;
   // Go's syntax (Perl classes, \b, non-greedy; ^ and $ anchor the text unless (?m)), UTF-8.
   options.set_log_errors(false);
   // RE2's default program budget (8 MiB): a pattern whose compiled form needs more is refused
   // at load, so a hostile regexp costs milliseconds, never gigabytes.
   options.set_max_mem(8 << 20);
-  auto compiled = std::make_shared<const RE2>(text, options);
+  return options;
+}
+
+}  // namespace
+
+Pattern::Pattern() {
+  // One shared empty program: specs default-construct patterns often, and copy them per probe.
+  static const auto empty = std::make_shared<const RE2>("", go_options());
+  compiled_ = empty;
+}
+
+Expected<Pattern> Pattern::compile(const std::string& text, bool /*capture*/) {
+  auto compiled = std::make_shared<const RE2>(text, go_options());
   if (!compiled->ok()) {
     return Expected<Pattern>::failure("invalid regular expression \"" + text +
                                       "\": " + compiled->error());

@@ -21,6 +21,8 @@ namespace reachprobe::targets {
 // hostile pattern or body cannot stall the io_context.
 class Pattern {
  public:
+  // The empty pattern, which matches everything (an unset `expect`, for instance).
+  Pattern();
   // `capture` is accepted for callers that read groups(); every pattern can capture.
   static Expected<Pattern> compile(const std::string& text, bool capture = false);
   // Go's regexp.Match: true when the pattern matches somewhere in `subject` (bytes; may
@@ -30,6 +32,8 @@ class Pattern {
   // is no match: what Go's FindSubmatch gives Regexp.Expand.
   std::optional<std::vector<std::string>> groups(std::string_view subject) const;
   const std::string& text() const { return text_; }
+  // Two patterns are the same when their text is: they compile to the same program.
+  bool operator==(const Pattern& other) const { return text_ == other.text_; }
 
  private:
   Pattern(std::string text, std::shared_ptr<const re2::RE2> compiled)

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "targets/pattern.hpp"
 #include "targets/private_key.hpp"
 #include "targets/secret.hpp"
 
@@ -21,7 +22,7 @@ struct SshSpec {
   std::optional<Secret> password;
   std::optional<std::string> known_hosts;  // unset: host key reported, not verified
   std::optional<std::string> command;      // default "true" when credentials are given
-  std::optional<std::string> expect;       // regex that stdout must match
+  std::optional<Pattern> expect;           // Go regexp that stdout must match
   // Per-phase caps; zero means "whatever is left of the module timeout".
   std::chrono::nanoseconds banner_timeout{0};
   std::chrono::nanoseconds handshake_timeout{0};

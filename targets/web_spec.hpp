@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "targets/pattern.hpp"
 #include "targets/secret.hpp"
 
 namespace reachprobe::targets {
@@ -19,9 +20,10 @@ struct TlsSpec {
   std::optional<std::string> min_version;  // "TLS10".."TLS13"
 };
 
+// Regexps are compiled once, when the config loads, and shared by every probe of that load.
 struct HeaderMatch {
   std::string header;
-  std::string regexp;
+  Pattern regexp;
   bool allow_missing = false;
 };
 
@@ -37,8 +39,8 @@ struct HttpSpec {
   int max_redirects = 10;  // blackbox's hard cap
   bool fail_if_ssl = false;
   bool fail_if_not_ssl = false;
-  std::vector<std::string> fail_if_body_matches_regexp;
-  std::vector<std::string> fail_if_body_not_matches_regexp;
+  std::vector<Pattern> fail_if_body_matches_regexp;
+  std::vector<Pattern> fail_if_body_not_matches_regexp;
   std::vector<HeaderMatch> fail_if_header_matches;
   std::vector<HeaderMatch> fail_if_header_not_matches;
   std::optional<std::string> basic_auth_username;

@@ -46,11 +46,6 @@ std::optional<std::string> validate_ssh(targets::SshSpec& ssh) {
     if (!key) return "flag --ssh.key-file: " + key.error();
     ssh.key = std::move(key).value();
   }
-  if (ssh.expect) {
-    if (auto compiled = targets::Pattern::compile(*ssh.expect); !compiled) {
-      return "flag --ssh.expect: " + compiled.error();
-    }
-  }
   if (ssh.command && ssh.command->empty()) return "flag --ssh.command: empty command";
   return std::nullopt;
 }
@@ -70,12 +65,6 @@ std::optional<std::string> validate_web(const engine::ProbeOptions& probe) {
     if (!*file) continue;
     if (auto error = targets::check_regular_file(**file, targets::kSmallFileCap)) {
       return std::string("flag ") + flag + ": " + *error;
-    }
-  }
-  for (const auto* list :
-       {&probe.http.fail_if_body_matches_regexp, &probe.http.fail_if_body_not_matches_regexp}) {
-    for (const auto& text : *list) {
-      if (auto compiled = targets::Pattern::compile(text); !compiled) return compiled.error();
     }
   }
   return std::nullopt;
@@ -172,7 +161,10 @@ targets::Expected<CheckFlags> parse_check_flags(std::span<const std::string> arg
     } else if (name == "--ssh.command") {
       flags.probe.ssh.command = *value;
     } else if (name == "--ssh.expect") {
-      flags.probe.ssh.expect = *value;
+      // Compiled once, here (Go's syntax), and shared by every target's probe.
+      auto compiled = targets::Pattern::compile(*value, true);
+      if (!compiled) return Result::failure("flag --ssh.expect: " + compiled.error());
+      flags.probe.ssh.expect = std::move(compiled).value();
     } else if (name == "--config.file") {
       flags.config_file = *value;
     } else if (name == "--module") {
@@ -198,10 +190,12 @@ targets::Expected<CheckFlags> parse_check_flags(std::span<const std::string> arg
         return Result::failure("flag --http.valid-status-codes: \"" + *value +
                                "\" is not a list like 200,301");
       flags.probe.http.valid_status_codes = *codes;
-    } else if (name == "--http.fail-if-body-matches") {
-      flags.probe.http.fail_if_body_matches_regexp.push_back(*value);
-    } else if (name == "--http.fail-if-body-not-matches") {
-      flags.probe.http.fail_if_body_not_matches_regexp.push_back(*value);
+    } else if (name == "--http.fail-if-body-matches" || name == "--http.fail-if-body-not-matches") {
+      auto compiled = targets::Pattern::compile(*value);
+      if (!compiled) return Result::failure("flag " + name + ": " + compiled.error());
+      (name == "--http.fail-if-body-matches" ? flags.probe.http.fail_if_body_matches_regexp
+                                             : flags.probe.http.fail_if_body_not_matches_regexp)
+          .push_back(std::move(compiled).value());
     } else if (name == "--http.method") {
       flags.probe.http.method = *value;
     } else if (name == "--http.no-follow-redirects") {

@@ -12,25 +12,10 @@ std::string list(const std::vector<std::string>& items) {
   return "[" + out + "]";
 }
 
-// Each list compiled once per answer, not once per record. The loader has compiled every
-// pattern already; one that fails now refuses the answer, as blackbox's "Error matching
-// regexp" does.
-struct CompiledList {
-  std::vector<std::pair<std::string, targets::Pattern>> patterns;
-  std::string error;
-};
-
-CompiledList compile(const std::vector<std::string>& texts) {
-  CompiledList out;
-  for (const auto& text : texts) {
-    auto compiled = targets::Pattern::compile(text);
-    if (!compiled) {
-      out.error = compiled.error();
-      return out;
-    }
-    out.patterns.emplace_back(text, std::move(compiled).value());
-  }
-  return out;
+std::string list(const std::vector<targets::Pattern>& patterns) {
+  std::vector<std::string> texts;
+  for (const auto& p : patterns) texts.push_back(p.text());
+  return list(texts);
 }
 
 }  // namespace
@@ -50,28 +35,22 @@ std::string check_records(const std::vector<std::string>& records,
     return section + ": fail_if_not_matches_regexp is set but no records were returned";
   if (records.empty() && !v.fail_if_none_matches_regexp.empty())
     return section + ": fail_if_none_matches_regexp is set but no records were returned";
-  const auto fail_if_matches = compile(v.fail_if_matches_regexp);
-  const auto fail_if_all_match = compile(v.fail_if_all_match_regexp);
-  const auto fail_if_not_matches = compile(v.fail_if_not_matches_regexp);
-  const auto fail_if_none_matches = compile(v.fail_if_none_matches_regexp);
-  for (const auto* list :
-       {&fail_if_matches, &fail_if_all_match, &fail_if_not_matches, &fail_if_none_matches}) {
-    if (!list->error.empty()) return section + ": " + list->error;
-  }
   bool all_match = true;
   bool any_match = false;
   for (const auto& record : records) {
-    for (const auto& [text, pattern] : fail_if_matches.patterns) {
-      if (pattern.search(record)) return section + ": \"" + record + "\" matches \"" + text + "\"";
+    // Compiled by the config loader, once per load.
+    for (const auto& pattern : v.fail_if_matches_regexp) {
+      if (pattern.search(record))
+        return section + ": \"" + record + "\" matches \"" + pattern.text() + "\"";
     }
-    for (const auto& [text, pattern] : fail_if_all_match.patterns) {
+    for (const auto& pattern : v.fail_if_all_match_regexp) {
       if (!pattern.search(record)) all_match = false;
     }
-    for (const auto& [text, pattern] : fail_if_not_matches.patterns) {
+    for (const auto& pattern : v.fail_if_not_matches_regexp) {
       if (!pattern.search(record))
-        return section + ": \"" + record + "\" does not match \"" + text + "\"";
+        return section + ": \"" + record + "\" does not match \"" + pattern.text() + "\"";
     }
-    for (const auto& [text, pattern] : fail_if_none_matches.patterns) {
+    for (const auto& pattern : v.fail_if_none_matches_regexp) {
       if (pattern.search(record)) any_match = true;
     }
   }

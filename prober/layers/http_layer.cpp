@@ -52,19 +52,18 @@ Judgement judge_response(const targets::HttpSpec& spec, const net_io::WebOutcome
     return {Reason::status, "the final response came over TLS"};
   if (spec.fail_if_not_ssl && !web.final_ssl)
     return {Reason::status, "the final response was not over TLS"};
-  for (const auto& text : spec.fail_if_body_matches_regexp) {
-    auto re = targets::Pattern::compile(text);
-    if (re && re->search(web.body)) {
+  // Compiled by the config loader, once per load; Go's regexp.Match on the body.
+  for (const auto& re : spec.fail_if_body_matches_regexp) {
+    if (re.search(web.body)) {
       evidence.failed_due_to_regex = true;
-      return {Reason::body_mismatch, "the body matches " + text};
+      return {Reason::body_mismatch, "the body matches " + re.text()};
     }
   }
-  for (const auto& text : spec.fail_if_body_not_matches_regexp) {
-    auto re = targets::Pattern::compile(text);
-    if (!re || !re->search(web.body)) {
+  for (const auto& re : spec.fail_if_body_not_matches_regexp) {
+    if (!re.search(web.body)) {
       evidence.failed_due_to_regex = true;
-      return {Reason::body_mismatch,
-              "the body (" + std::to_string(web.body_bytes) + " bytes) does not match " + text};
+      return {Reason::body_mismatch, "the body (" + std::to_string(web.body_bytes) +
+                                         " bytes) does not match " + re.text()};
     }
   }
   auto header_values = [&web](const std::string& name) {
@@ -81,11 +80,10 @@ Judgement judge_response(const targets::HttpSpec& spec, const net_io::WebOutcome
     auto values = header_values(m.header);
     if (values.empty() && !m.allow_missing)
       return {Reason::header_mismatch, "no " + m.header + " header"};
-    auto re = targets::Pattern::compile(m.regexp);
     for (const auto& v : values) {
-      if (re && re->search(v)) {
+      if (m.regexp.search(v)) {
         evidence.failed_due_to_regex = true;
-        return {Reason::header_mismatch, m.header + " matches " + m.regexp};
+        return {Reason::header_mismatch, m.header + " matches " + m.regexp.text()};
       }
     }
   }
@@ -95,12 +93,12 @@ Judgement judge_response(const targets::HttpSpec& spec, const net_io::WebOutcome
       if (m.allow_missing) continue;
       return {Reason::header_mismatch, "no " + m.header + " header"};
     }
-    auto re = targets::Pattern::compile(m.regexp);
+    const auto& re = m.regexp;
     bool any = std::any_of(values.begin(), values.end(),
-                           [&re](const std::string& v) { return re && re->search(v); });
+                           [&re](const std::string& v) { return re.search(v); });
     if (!any) {
       evidence.failed_due_to_regex = true;
-      return {Reason::header_mismatch, m.header + " does not match " + m.regexp};
+      return {Reason::header_mismatch, m.header + " does not match " + m.regexp.text()};
     }
   }
   return {};

@@ -21,11 +21,12 @@ struct ChannelGuard {
   }
 };
 
-bool output_matches(const std::string& pattern, std::string output) {
+// Go's regexp.Match on stdout without its final line break (so `^ok$` matches "ok\n"); use
+// (?m) for line anchors in longer output. Compiled when the config or flag was read.
+bool output_matches(const targets::Pattern& pattern, std::string output) {
   if (!output.empty() && output.back() == '\n') output.pop_back();
   if (!output.empty() && output.back() == '\r') output.pop_back();
-  auto compiled = targets::Pattern::compile(pattern);
-  return compiled && compiled->search(output);  // validated when the flag was parsed
+  return pattern.search(output);
 }
 
 }  // namespace
@@ -116,7 +117,7 @@ net::awaitable<LayerResult> run_ssh_exec_layer(ProbeSession& session, Deadline d
   } else if (spec.expect && !output_matches(*spec.expect, output)) {
     finish(Status::fail, Reason::output_mismatch,
            "stdout (" + std::to_string(evidence.stdout_bytes) + " bytes) does not match " +
-               *spec.expect);
+               spec.expect->text());
   } else {
     finish(Status::ok, Reason::none, "");
   }

@@ -164,21 +164,16 @@ net::awaitable<void> converse(Conversation& c) {
   for (std::size_t i = 0; i < c.spec.query_response.size(); ++i) {
     const auto& step = c.spec.query_response[i];
     std::vector<std::string> groups;
-    if (!step.expect.empty()) {
-      // The loader already compiled it; a failure here would be a bug, reported as such.
-      auto pattern = targets::Pattern::compile(step.expect, true);
-      if (!pattern) {
-        c.fail(Reason::refused, pattern.error());
-        co_return;
-      }
-      auto matched = co_await expect_line(c, *pattern, banner_check && i == 0);
+    if (!step.expect.text().empty()) {
+      // Compiled by the config loader, once per load.
+      auto matched = co_await expect_line(c, step.expect, banner_check && i == 0);
       if (!matched) co_return;
       groups = std::move(*matched);
     }
     if (!step.send.empty()) {
       // As blackbox: `${1}` refers to the step's own expect; without one the text goes as is.
       std::string line =
-          step.expect.empty() ? step.send : targets::expand_template(step.send, groups);
+          step.expect.text().empty() ? step.send : targets::expand_template(step.send, groups);
       note(c.evidence, "> " + sent_summary(line));
       auto written = co_await c.stream.write(line + "\n", c.deadline);
       if (!written.ok) {
