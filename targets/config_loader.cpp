@@ -64,7 +64,7 @@ class Reader {
     try {
       return node.as<T>();
     } catch (const YAML::Exception&) {
-      fail(node, "cannot read \"" + node.Scalar() + "\" as " + what);
+      fail(node, "cannot read " + quote_printable(node.Scalar()) + " as " + what);
     }
   }
   std::string text(const YAML::Node& n, const std::string& what) const {
@@ -479,7 +479,7 @@ Module Reader::module(const std::string& name, const YAML::Node& node) const {
               {"dns", ProberKind::dns},   {"grpc", ProberKind::grpc}, {"ssh", ProberKind::ssh},
               {"path", ProberKind::path}};
           auto it = kKinds.find(text(v, key));
-          if (it == kKinds.end()) fail(v, "unknown prober \"" + text(v, key) + "\"");
+          if (it == kKinds.end()) fail(v, "unknown prober " + quote_printable(text(v, key)));
           m.prober = it->second;
         } else if (key == "timeout")
           m.timeout = duration(v, key);
@@ -503,7 +503,8 @@ Module Reader::module(const std::string& name, const YAML::Node& node) const {
               "ssh_handshake", "ssh_auth", "ssh_exec", "http", "grpc"};
           m.layers = strings(v, key);
           for (std::size_t i = 0; i < m.layers.size(); ++i) {
-            if (!kLayers.contains(m.layers[i])) fail(v[i], "unknown layer \"" + m.layers[i] + "\"");
+            if (!kLayers.contains(m.layers[i]))
+              fail(v[i], "unknown layer " + quote_printable(m.layers[i]));
           }
         }
       });
@@ -571,7 +572,8 @@ Expected<Config> load_config_text(const std::string& text, const std::string& na
                    for (std::size_t i = 0; i < config.allowed_targets.size(); ++i) {
                      const auto& entry = config.allowed_targets[i];
                      if (entry.find('/') != std::string::npos && !AllowList::valid_cidr(entry)) {
-                       reader.fail(v[i], "allowed_targets: \"" + entry + "\" is not a CIDR");
+                       reader.fail(v[i],
+                                   "allowed_targets: " + quote_printable(entry) + " is not a CIDR");
                      }
                    }
                    return;

@@ -2,6 +2,8 @@
 
 #include <re2/re2.h>
 
+#include "targets/printable.hpp"
+
 #include <cctype>
 
 namespace reachprobe::targets {
@@ -29,8 +31,8 @@ Pattern::Pattern() {
 Expected<Pattern> Pattern::compile(const std::string& text, bool /*capture*/) {
   auto compiled = std::make_shared<const RE2>(text, go_options());
   if (!compiled->ok()) {
-    return Expected<Pattern>::failure("invalid regular expression \"" + text +
-                                      "\": " + compiled->error());
+    return Expected<Pattern>::failure("invalid regular expression " + quote_printable(text) + ": " +
+                                      compiled->error());
   }
   return Pattern(text, std::move(compiled));
 }

@@ -12,6 +12,7 @@
 #include "exporters/blackbox_metrics.hpp"
 #include "exporters/config_yaml.hpp"
 #include "exporters/json_report.hpp"
+#include "targets/printable.hpp"
 #include "targets/target_parser.hpp"
 
 namespace reachprobe::cli {
@@ -56,7 +57,7 @@ net::awaitable<HttpResponse> handle_probe(std::shared_ptr<ServeState> state, Htt
   auto it = state->config.modules.find(module_name);
   if (it == state->config.modules.end()) {
     state->unknown_module.Add({}).Increment();
-    co_return plain(400, "Unknown module \"" + module_name + "\"\n");
+    co_return plain(400, "Unknown module " + targets::quote_printable(module_name) + "\n");
   }
   const std::string target = req.query["target"];
   if (target.empty()) co_return plain(400, "Target parameter is missing\n");
@@ -75,7 +76,8 @@ net::awaitable<HttpResponse> handle_probe(std::shared_ptr<ServeState> state, Htt
     const auto& host = applied->target;
     if (allow->judge_host(host.host, host.host_is_ip_literal) ==
         targets::AllowList::HostVerdict::refused) {
-      co_return plain(400, "Target \"" + host.host + "\" is not in allowed_targets\n");
+      co_return plain(
+          400, "Target " + targets::quote_printable(host.host) + " is not in allowed_targets\n");
     }
     options.allow_list = std::move(allow);  // a name's addresses and redirect hops, later
   }

@@ -6,6 +6,8 @@
 
 #include <chrono>
 
+#include "targets/printable.hpp"
+
 namespace reachprobe::targets {
 namespace {
 
@@ -73,7 +75,8 @@ TEST(Pattern, InvalidPatternsAreRefusedWithTheReason) {
   for (const char* bad : {"(", "a**", "x{1001}", "\\Z", "(?<", "[z-a]"}) {
     auto p = Pattern::compile(bad);
     ASSERT_FALSE(p) << bad;
-    EXPECT_EQ(p.error().rfind(std::string("invalid regular expression \"") + bad + "\": ", 0), 0u)
+    // The pattern is quoted printably (backslashes doubled, as Go's %q), on one line.
+    EXPECT_EQ(p.error().rfind("invalid regular expression " + quote_printable(bad) + ": ", 0), 0u)
         << p.error();
   }
 }
