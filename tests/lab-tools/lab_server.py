@@ -20,6 +20,8 @@ Usage: lab_server.py ADDRESS [MODE:]PORT...
            answer every request with "302 Found" to http://198.18.2.2:8083/ (an address),
            http://rebind.lab:8083/ (a name resolving to 198.18.2.2) or http://web.lab:8083/
            (a name resolving to 198.18.3.2): the allow-list tests' redirect hops
+  body     answer GET /body/<name> with 200 and the fixed body BODIES[name] (404 for an
+           unknown name), with header "X-Lab: <name>": the regexp differential tests' bodies
 Runs in the foreground until killed; the lab fixture owns and kills it.
 """
 import os
@@ -44,6 +46,31 @@ REDIRECTS = {
     "redirect-name": "http://rebind.lab:8083/",
     "redirect-in": "http://web.lab:8083/",
 }
+
+
+# Fixed bodies for the regexp differential tests: multi-line, mixed case, Unicode.
+BODIES = {
+    "plain": "lab http\n",
+    "multi": "first line\nSecond Line 42\nlast_word\n",
+    "unicode": "caf\u00e9 \u03b1\u03b2\u03b3 word\n",
+    "letters": "ABC abc A*B\n",
+}
+
+
+def answer_body(conn: socket.socket) -> None:
+    with conn:
+        line = conn.makefile("rb").readline(8192)
+        words = line.split()
+        path = words[1].decode("latin-1") if len(words) == 3 else ""
+        name = path[len("/body/"):] if path.startswith("/body/") else ""
+        if name not in BODIES:
+            conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n"
+                         b"Connection: close\r\n\r\n")
+            return
+        body = BODIES[name].encode()
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                     b"X-Lab: " + name.encode() + b"\r\nContent-Length: "
+                     + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)
 
 
 def answer_http(conn: socket.socket) -> None:
@@ -174,6 +201,8 @@ def serve(address: str, port: int, mode: str) -> None:
                 conn.sendall(b"\xff\xfe\xc3 bin\x00ary \x1b[31m gr\xe9eting\r\n")
         elif mode == "dot":
             threading.Thread(target=answer_dot, args=(conn,), daemon=True).start()
+        elif mode == "body":
+            threading.Thread(target=answer_body, args=(conn,), daemon=True).start()
         elif mode in HOSTILE_MODES:
             threading.Thread(target=answer_hostile, args=(conn, mode), daemon=True).start()
         elif mode in REDIRECTS:
@@ -189,7 +218,7 @@ def main() -> None:
     for spec in sys.argv[2:]:
         mode, _, port = spec.rpartition(":")
         mode = mode or "close"
-        known = ("close", "tarpit", "http", "smtp", "dot", "garbage") + HOSTILE_MODES
+        known = ("close", "tarpit", "http", "smtp", "dot", "garbage", "body") + HOSTILE_MODES
         if mode not in known + tuple(REDIRECTS):
             sys.exit(f"lab_server.py: unknown mode {mode!r}")
         threads.append(threading.Thread(target=serve, args=(address, int(port), mode),
