@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang-15, ASan + UBSan) in build-fuzz/ and runs each for a
 # bounded time from a scratch copy of its seeds (tests/fuzz/corpus/<target>/) plus the inputs
-# that once crashed it (tests/fuzz/regressions/<target>/). One line per target with its
+# that once crashed it (tests/fuzz/regressions/<target>/), with tests/fuzz/dict/<target>.dict
+# when there is one. One line per target with its
 # executions; exit 1 if any target crashed, hung or ran out of memory, with the input's path.
 #   FUZZ_SECONDS=60 tests/fuzz/run.sh            # longer runs
 #   tests/fuzz/run.sh dns_message icmp_packet    # some targets only
@@ -48,9 +49,13 @@ for target in "${targets[@]}"; do
   [ -d "$here/corpus/$target" ] && cp "$here/corpus/$target"/* "$scratch"/ 2>/dev/null || true
   dirs=("$scratch")
   [ -d "$here/regressions/$target" ] && dirs+=("$here/regressions/$target")
+  # A dictionary of the format's keywords where one helps: yaml-cpp is a prebuilt library
+  # without coverage instrumentation, so the config keys cannot be learnt from comparisons.
+  dict=()
+  [ -f "$here/dict/$target.dict" ] && dict=(-dict="$here/dict/$target.dict")
   log="$logs/$target.log"
   status=0
-  "$exe" -max_total_time="$seconds" -rss_limit_mb=1024 -timeout=5 -print_final_stats=1 \
+  "$exe" -max_total_time="$seconds" -rss_limit_mb=1024 -timeout=5 -print_final_stats=1 "${dict[@]}" \
     -artifact_prefix="$artifacts/$target-" "${dirs[@]}" >"$log" 2>&1 || status=$?
   runs="$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | grep -o '[0-9]*$' | tail -n 1)"
   [ -n "$runs" ] || runs="$(grep -o 'Done [0-9]* runs' "$log" | grep -o '[0-9]\+' | tail -n 1)"
