@@ -82,11 +82,13 @@ int run_serve_command(std::span<const std::string> args) {
     std::cout << "Config file is ok\n";
     return 0;
   }
+  // Declared before the state: everything in it (the Services' timers, sockets and channels)
+  // must be destroyed while the io_context's services still exist.
+  net::io_context io(1);
   auto state = std::make_shared<ServeState>(std::move(flags).value());
   state->config = std::move(loaded).value();
   record_reload(*state, true);
 
-  net::io_context io(1);
   state->services = std::make_shared<engine::Services>(io.get_executor());
   // The resolver uses the system configuration, as blackbox_exporter's Go resolver does.
   if (auto resolver = net_io::DnsResolver::create(io.get_executor(), std::nullopt)) {

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <random>
 #include <unordered_map>
+#include <vector>
 
 #include "net/error_queue.hpp"
 #include "net/icmp_packet.hpp"
@@ -301,7 +302,9 @@ net::awaitable<void> IcmpService::send_echo(std::shared_ptr<EchoBatch> batch, st
   sockaddr_storage dest{};
   socklen_t dest_len = 0;
   fill_sockaddr(to, dest, dest_len);
-  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(int))> control{};
+  // On the heap: GCC 12 does not honour alignas for a coroutine frame's locals (UBSan caught
+  // this cmsghdr at a 4-byte boundary on the asan build).
+  std::vector<cmsghdr> control(CMSG_SPACE(sizeof(int)) / sizeof(cmsghdr) + 1);
   iovec iov{packet.data(), packet.size()};
   msghdr msg{};
   msg.msg_name = &dest;
@@ -310,7 +313,7 @@ net::awaitable<void> IcmpService::send_echo(std::shared_ptr<EchoBatch> batch, st
   msg.msg_iovlen = 1;
   if (ttl) {
     msg.msg_control = control.data();
-    msg.msg_controllen = control.size();
+    msg.msg_controllen = CMSG_SPACE(sizeof(int));
     cmsghdr* c = CMSG_FIRSTHDR(&msg);
     c->cmsg_level = channel->v6 ? IPPROTO_IPV6 : IPPROTO_IP;
     c->cmsg_type = channel->v6 ? IPV6_HOPLIMIT : IP_TTL;

@@ -5,6 +5,7 @@
 // tests/lab-tools/serve_load.py, run in the prober namespace; it reads the exporter's
 // /proc/PID/fd and /proc/PID/stat.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -100,6 +101,21 @@ class ServeHardeningTest : public ::testing::Test {
 
   bool ExporterAlive() const { return kill(pid_, 0) == 0; }
 
+  // SIGTERM, then the exporter must have exited (a zombie until the Lab reaps it) with nothing
+  // from a sanitizer in its log: on the asan build this is where a cancelled probe's leak or
+  // use-after-free would show.
+  void ExpectCleanExit() {
+    ASSERT_EQ(kill(pid_, SIGTERM), 0);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (ReadFile("/proc/" + std::to_string(pid_) + "/stat").find(") Z ") == std::string::npos) {
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "no exit after SIGTERM";
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    const std::string log = ReadFile(lab_->scratch_dir() + "/serve.log");
+    EXPECT_EQ(log.find("Sanitizer"), std::string::npos) << log.substr(0, 20000);
+    EXPECT_EQ(log.find("runtime error"), std::string::npos) << log.substr(0, 20000);
+  }
+
   std::unique_ptr<Lab> lab_;
   pid_t pid_ = -1;
 };
@@ -122,6 +138,7 @@ TEST_F(ServeHardeningTest, IdleConnectionsAndTarpitProbesLeaveHealthyFastAndCpuI
     EXPECT_TRUE(status == "200" || status == "503" || status == "0") << status << ": " << count;
   }
   EXPECT_TRUE(ExporterAlive()) << lab_->log_tail("serve");
+  ExpectCleanExit();
 }
 
 // A /probe client that closes its connection takes its probe with it: the probe's sockets
@@ -142,6 +159,7 @@ TEST_F(ServeHardeningTest, ClientThatDisconnectsFreesItsProbesSocketsWithinASeco
     EXPECT_EQ(result["healthy"], nlohmann::json::parse("[200,200,200]")) << module;
     ASSERT_TRUE(ExporterAlive()) << module << "\n" << lab_->log_tail("serve");
   }
+  ExpectCleanExit();
 }
 
 // Over-limit and malformed requests get an answer (431, 413, 400), and the scrape timeout
@@ -163,6 +181,40 @@ TEST_F(ServeHardeningTest, LimitsAreAnsweredAndScrapeTimeoutsClamped) {
   EXPECT_EQ(result["timeout_-5"]["status"], 200);
   EXPECT_EQ(result["healthy_after"], 200);
   EXPECT_TRUE(ExporterAlive()) << lab_->log_tail("serve");
+  ExpectCleanExit();
+}
+
+// `check` short of descriptors: at whatever limit the TCP socket can no longer be opened, the
+// failure is the prober's (verdict layer and reason null, the EMFILE sentence, exit 1), never
+// path/no_route; with enough descriptors the same target succeeds.
+TEST_F(ServeHardeningTest, CheckOutOfDescriptorsIsTheProbersErrorNotTheNetworks) {
+  int prober_errors = 0;
+  int successes = 0;
+  for (int limit = 6; limit <= 24; ++limit) {
+    const CmdResult run =
+        lab_->run(Node::kProber, "sh -c 'ulimit -n " + std::to_string(limit) + " && exec " +
+                                     std::string(REACHPROBE_BINARY) +
+                                     " check --no-path --json 198.18.3.2:22'");
+    auto json = nlohmann::json::parse(run.stdout_text, nullptr, false);
+    if (json.is_discarded()) continue;  // too few descriptors even to start
+    const auto& result = json["results"][0];
+    SCOPED_TRACE("ulimit -n " + std::to_string(limit) + ": " + result.dump());
+    EXPECT_NE(result["verdict"]["layer"], "path");
+    if (result["success"] == true) {
+      ++successes;
+      EXPECT_EQ(run.exit_code, 0);
+    } else {
+      ++prober_errors;
+      EXPECT_EQ(run.exit_code, 1);
+      EXPECT_TRUE(result["verdict"]["layer"].is_null());
+      EXPECT_TRUE(result["verdict"]["reason"].is_null());
+      EXPECT_NE(result["verdict"]["summary"].get<std::string>().find(
+                    "ran out of file descriptors (EMFILE)"),
+                std::string::npos);
+    }
+  }
+  EXPECT_GT(prober_errors, 0);
+  EXPECT_GT(successes, 0);
 }
 
 }  // namespace
