@@ -353,7 +353,13 @@ TEST_F(ServeReloadTest, HealthyStaysFastDuring60EncryptedKeySshProbes) {
             << (control.empty() ? -1.0 : control.back() * 1000) << " ms of " << control.size()
             << "\n";
   EXPECT_EQ(unanswered, 0);
-  EXPECT_LT(worst, 0.100) << "worst /-/healthy during the probes";
+  // The behaviour: no key is decrypted per probe (that cost ~0.15 s of loop CPU each, 9 s for
+  // 60, and held /-/healthy for 2.9 s). On a quiet machine the worst poll measured 32-49 ms; on
+  // this 2-core box the 60 sshd logins of the lab's own target share the cores, and one poll in
+  // a CI run took 123 ms while the loop's longest stall (strace) was 2.3 ms. So the latency
+  // bound here is the one a blocked loop could not meet, and the CPU bound proves the cause.
+  EXPECT_LT(cpu_used, 2.0) << "serve CPU for 60 probes: keys decrypted per probe?";
+  EXPECT_LT(worst, 0.5) << "worst /-/healthy during the probes";
   EXPECT_EQ(succeeded, kProbes) << run.stderr_text << lab_->log_tail("reload/ssh-serve")
                                 << ssh.SshdLogs();
 }
