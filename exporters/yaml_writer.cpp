@@ -41,6 +41,16 @@ bool number_like(std::string_view text) {
   return text.find_first_not_of("0123456789+-._:eExXoOabcdfABCDF") == std::string_view::npos;
 }
 
+// U+0085 (NEL), U+2028 and U+2029 are line breaks to a YAML reader, and C1 controls are not
+// printable: written raw they would fold into a space on reading back (found by the fuzzer).
+bool yaml_breaks_or_c1(std::string_view text, std::size_t i, std::size_t length) {
+  const auto b0 = static_cast<unsigned char>(text[i]);
+  if (length == 2 && b0 == 0xc2) return static_cast<unsigned char>(text[i + 1]) < 0xa0;
+  return length == 3 && b0 == 0xe2 && static_cast<unsigned char>(text[i + 1]) == 0x80 &&
+         (static_cast<unsigned char>(text[i + 2]) == 0xa8 ||
+          static_cast<unsigned char>(text[i + 2]) == 0xa9);
+}
+
 // Whether `text` can be written as a plain YAML scalar and read back as the same string.
 bool plain_ok(std::string_view text) {
   if (text.empty() || reserved_word(text)) return false;
@@ -56,7 +66,7 @@ bool plain_ok(std::string_view text) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c < 0x20 || c == 0x7f) return false;
     std::size_t length = utf8_length(text, i);
-    if (length == 0) return false;
+    if (length == 0 || yaml_breaks_or_c1(text, i, length)) return false;
     i += length;
   }
   return true;
@@ -71,6 +81,16 @@ std::string yaml_scalar(std::string_view text) {
   for (std::size_t i = 0; i < text.size();) {
     const auto c = static_cast<unsigned char>(text[i]);
     const std::size_t length = utf8_length(text, i);
+    if (length > 1 && yaml_breaks_or_c1(text, i, length)) {
+      // As \uXXXX: the code point, which reads back as the same UTF-8.
+      unsigned cp = length == 2 ? static_cast<unsigned char>(text[i + 1]) & 0x3fu
+                                : 0x2000u | (static_cast<unsigned char>(text[i + 2]) & 0x3fu);
+      if (length == 2) cp |= 0x80u;
+      out += "\\u";
+      for (int shift = 12; shift >= 0; shift -= 4) out += kHex[(cp >> shift) & 0xf];
+      i += length;
+      continue;
+    }
     if (length > 1 || (length == 1 && c >= 0x20 && c != 0x7f && c != '"' && c != '\\')) {
       out.append(text.substr(i, length));
       i += length;
