@@ -68,7 +68,11 @@ class Reader {
     }
   }
   std::string text(const YAML::Node& n, const std::string& what) const {
-    return scalar<std::string>(n, what);
+    auto value = scalar<std::string>(n, what);
+    // yaml-cpp decodes the escape \N to the lone byte 0x85, not UTF-8: refuse such text as Go's
+    // YAML does invalid UTF-8, so /config never writes back a different string (fuzzer).
+    if (valid_utf8(value) != value) fail(n, what + ": invalid UTF-8");
+    return value;
   }
   bool boolean(const YAML::Node& n, const std::string& what) const { return scalar<bool>(n, what); }
   int integer(const YAML::Node& n, const std::string& what) const { return scalar<int>(n, what); }
