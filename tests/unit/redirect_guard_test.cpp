@@ -10,9 +10,9 @@ TEST(LocationHost, AbsoluteProtocolRelativeAndRelative) {
   ASSERT_TRUE(h);
   EXPECT_EQ(h->host, "evil.example");
   EXPECT_FALSE(h->ip_literal);
-  h = location_host("https://user:pw@10.0.0.1/");
+  h = location_host("https://user:pw@127.0.0.2/");
   ASSERT_TRUE(h);
-  EXPECT_EQ(h->host, "10.0.0.1");
+  EXPECT_EQ(h->host, "127.0.0.2");
   EXPECT_TRUE(h->ip_literal);
   h = location_host("//[2001:2::1]:443/p");
   ASSERT_TRUE(h);
@@ -33,7 +33,7 @@ TEST(RedirectGuard, RefusesHopsOutsideTheList) {
   RedirectGuard guard(&allow);
   EXPECT_TRUE(guard.on_location("/relative"));
   EXPECT_TRUE(guard.on_location("http://web.lab/next"));
-  EXPECT_TRUE(guard.on_connect("10.0.0.1"));  // a pattern admits the name, whatever it resolves to
+  EXPECT_TRUE(guard.on_connect("127.0.0.2"));  // a pattern admits the name, whatever it resolves to
   EXPECT_TRUE(guard.on_location("http://198.18.2.2:8080/"));
   EXPECT_TRUE(guard.on_connect("198.18.2.2"));
   EXPECT_FALSE(guard.on_location("http://127.0.0.1:9115/"));
@@ -47,9 +47,9 @@ TEST(RedirectGuard, NameMatchingNoPatternNeedsAnAllowedAddress) {
   targets::AllowList allow({"198.18.0.0/15"});
   RedirectGuard guard(&allow);
   EXPECT_TRUE(guard.on_location("http://rebind.example/"));
-  EXPECT_FALSE(guard.on_connect("10.1.2.3"));
+  EXPECT_FALSE(guard.on_connect("127.0.0.3"));
   ASSERT_TRUE(guard.refusal());
-  EXPECT_NE(guard.refusal()->find("resolves to 10.1.2.3"), std::string::npos);
+  EXPECT_NE(guard.refusal()->find("resolves to 127.0.0.3"), std::string::npos);
   RedirectGuard inside(&allow);
   EXPECT_TRUE(inside.on_location("http://inside.example/"));
   EXPECT_TRUE(inside.on_connect("198.18.9.9"));
@@ -58,8 +58,8 @@ TEST(RedirectGuard, NameMatchingNoPatternNeedsAnAllowedAddress) {
 
 TEST(RedirectGuard, NoListFollowsAnything) {
   RedirectGuard guard(nullptr);
-  EXPECT_TRUE(guard.on_location("http://10.0.0.1/"));
-  EXPECT_TRUE(guard.on_connect("10.0.0.1"));
+  EXPECT_TRUE(guard.on_location("http://127.0.0.2/"));
+  EXPECT_TRUE(guard.on_connect("127.0.0.2"));
   EXPECT_FALSE(guard.refusal());
 }
 
