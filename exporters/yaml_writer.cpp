@@ -2,22 +2,15 @@
 
 #include <cctype>
 
+#include "targets/printable.hpp"
+
 namespace reachprobe::exporters {
 namespace {
 
-// Length of the UTF-8 sequence starting at text[i], or 0 when it is not valid UTF-8.
+// Length of the well-formed UTF-8 sequence at text[i], or 0: the one definition, shared with
+// the error quoting and the logs.
 std::size_t utf8_length(std::string_view text, std::size_t i) {
-  const auto lead = static_cast<unsigned char>(text[i]);
-  std::size_t length = lead < 0x80                   ? 1
-                       : lead >= 0xc2 && lead < 0xe0 ? 2
-                       : lead >= 0xe0 && lead < 0xf0 ? 3
-                       : lead >= 0xf0 && lead < 0xf5 ? 4
-                                                     : 0;
-  if (length == 0 || i + length > text.size()) return 0;
-  for (std::size_t k = 1; k < length; ++k) {
-    if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return 0;
-  }
-  return length;
+  return targets::utf8_sequence_length(text, i);
 }
 
 bool reserved_word(std::string_view text) {
