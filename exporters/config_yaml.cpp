@@ -1,7 +1,9 @@
 #include "exporters/config_yaml.hpp"
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -18,13 +20,25 @@ void secret_if(YamlWriter& w, std::string_view key, const std::optional<Secret>&
   if (value) w.raw(key, Secret::redacted());
 }
 
+// A proxy URL's password ("http://user:pw@proxy:3128") is a secret: "user:<secret>@".
+std::string without_password(const std::string& url) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return url;
+  auto authority_end = url.find_first_of("/?#", scheme_end + 3);
+  auto at = url.rfind('@', authority_end == std::string::npos ? url.size() : authority_end);
+  if (at == std::string::npos || at < scheme_end + 3) return url;
+  auto colon = url.find(':', scheme_end + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + Secret::redacted() + url.substr(at);
+}
+
 void duration_if(YamlWriter& w, std::string_view key, std::chrono::nanoseconds value) {
   if (value.count() != 0) w.text(key, format_duration(value));
 }
 
 bool tls_set(const targets::TlsSpec& tls) {
   return tls.ca_file || tls.cert_file || tls.key_file || tls.server_name ||
-         tls.insecure_skip_verify || tls.min_version;
+         tls.insecure_skip_verify || tls.min_version || tls.max_version;
 }
 
 void write_tls(YamlWriter& w, const targets::TlsSpec& tls) {
@@ -36,6 +50,7 @@ void write_tls(YamlWriter& w, const targets::TlsSpec& tls) {
   w.text_set("server_name", tls.server_name);
   w.boolean("insecure_skip_verify", tls.insecure_skip_verify);
   w.text_set("min_version", tls.min_version);
+  w.text_set("max_version", tls.max_version);
   w.end();
 }
 
@@ -69,6 +84,7 @@ void write_http(YamlWriter& w, const targets::Module& module) {
   w.numbers("valid_status_codes", http.valid_status_codes);
   w.strings("valid_http_versions", http.valid_http_versions);
   write_address(w, module.http_address, false);
+  w.true_if("skip_resolve_phase_with_proxy", http.skip_resolve_phase_with_proxy);
   w.true_if("fail_if_ssl", http.fail_if_ssl);
   w.true_if("fail_if_not_ssl", http.fail_if_not_ssl);
   w.text("method", http.method);
@@ -88,9 +104,25 @@ void write_http(YamlWriter& w, const targets::Module& module) {
     secret_if(w, "password", http.basic_auth_password);
     w.end();
   }
+  if (http.authorization_type) {
+    w.begin("authorization");
+    w.text("type", *http.authorization_type);
+    secret_if(w, "credentials", http.authorization_credentials);
+    w.end();
+  }
   secret_if(w, "bearer_token", http.bearer_token);
+  w.text_if("proxy_url", without_password(http.proxy_url));
+  if (!http.proxy_connect_headers.empty()) {
+    w.begin("proxy_connect_header");
+    std::map<std::string, std::vector<std::string>> lists;
+    for (const auto& [name, value] : http.proxy_connect_headers)
+      lists[name].push_back(Secret::redacted());
+    for (const auto& [name, values] : lists) w.strings(name, values);
+    w.end();
+  }
   write_tls(w, http.tls);
   w.boolean("follow_redirects", http.follow_redirects);
+  w.boolean("enable_http2", http.enable_http2);
   w.text_if("compression", http.compression);
   if (http.body_size_limit > 0)
     w.number("body_size_limit", static_cast<std::int64_t>(http.body_size_limit));

@@ -1,18 +1,23 @@
 #include "targets/config_loader.hpp"
 
+#include "targets/accept_encoding.hpp"
 #include "targets/allow_list.hpp"
 #include "targets/dns_names.hpp"
 
+#include <strings.h>
 #include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
+#include <cstdint>
+#include <cstdlib>
 
 #include <algorithm>
 #include <array>
 #include <charconv>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -38,24 +43,92 @@ struct ConfigError {
   std::string message;
 };
 
+// The credentials keys of prometheus/common's HTTPClientConfig, kept as nodes until the whole
+// section is read: blackbox validates their combination before any file is read, and the
+// error points at the later of two conflicting keys.
+// A key's value node, or nullopt when the key is absent (a default YAML::Node reads as a
+// defined null, so presence is kept apart).
+using Key = std::optional<YAML::Node>;
+
+struct HttpAuthKeys {
+  Key basic_auth, basic_password, basic_password_file, bearer_token, bearer_token_file,
+      authorization, authorization_credentials, authorization_credentials_file, oauth2;
+};
+
+// The later of two keys in the file, for "at most one of" errors.
+const Key& later(const Key& a, const Key& b) {
+  if (!a) return b;
+  if (!b) return a;
+  return a->Mark().line >= b->Mark().line ? a : b;
+}
+
+std::string trimmed_text(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return std::string(text);
+}
+
 class Reader {
  public:
-  explicit Reader(std::string file) : file_(std::move(file)) {}
+  Reader(std::string file, int line_count) : file_(std::move(file)), line_count_(line_count) {}
 
   [[noreturn]] void fail(const YAML::Node& at, const std::string& what) const {
-    throw ConfigError{file_ + ":" + std::to_string(at.Mark().line + 1) + ": " + what};
+    throw ConfigError{file_ + ":" + std::to_string(line_of(at.Mark().line)) + ": " + what};
   }
+  // yaml-cpp marks an empty value, or the end of the text, one line past the last: an error
+  // names a line that exists (never 0, never past the end).
+  int line_of(int zero_based) const { return std::clamp(zero_based + 1, 1, line_count_); }
+  [[noreturn]] void fail(const Key& at, const std::string& what) const { fail(*at, what); }
 
-  // Each key of `node` must be known; `handle` reads the one it is given.
+  // Each key of `node` must be known (any key when `known` is empty) and given once; `handle` reads
+  // the one it is given. A key whose value is null (`follow_redirects:` with nothing after it)
+  // keeps its default, as Go's yaml.v3 leaves a field alone for a null node: blackbox accepts it,
+  // so must we.
   void map(const YAML::Node& node, const std::string& type, const std::set<std::string>& known,
            const std::function<void(const std::string&, const YAML::Node&)>& handle) const {
     if (node.IsNull()) return;
     if (!node.IsMap()) fail(node, type + " must be a mapping");
+    std::map<std::string, int> seen;  // key -> its line, for yaml.v3's duplicate-key error
+    std::vector<YAML::Node> merged;   // `<<: *anchor` mappings, applied after the own keys
     for (const auto& entry : node) {
-      std::string key = entry.first.as<std::string>();
-      if (!known.contains(key)) fail(entry.first, "field " + key + " not found in type " + type);
+      if (entry.first.IsScalar() && entry.first.Scalar() == "<<" && !quoted(entry.first)) {
+        if (entry.second.IsMap()) {
+          merged.push_back(entry.second);
+        } else if (entry.second.IsSequence()) {
+          for (const auto& m : entry.second) {
+            if (!m.IsMap()) fail(m, "map merge requires map or sequence of maps as the value");
+            merged.push_back(m);
+          }
+        } else {
+          fail(entry.second, "map merge requires map or sequence of maps as the value");
+        }
+        continue;
+      }
+      std::string key = key_text(entry.first);
+      if (!known.empty() && !known.contains(key))
+        fail(entry.first, "field " + key + " not found in type " + type);
+      int line = entry.first.Mark().line + 1;
+      if (auto [it, fresh] = seen.emplace(key, line); !fresh) {
+        fail(entry.first,
+             "mapping key \"" + key + "\" already defined at line " + std::to_string(it->second));
+      }
+      if (entry.second.IsNull()) continue;
       handle(key, entry.second);
     }
+    // A merged key never overrides one the mapping gives itself; an earlier merge wins.
+    for (const auto& m : merged) {
+      for (const auto& entry : m) {
+        std::string key = key_text(entry.first);
+        if (!known.empty() && !known.contains(key))
+          fail(entry.first, "field " + key + " not found in type " + type);
+        if (!seen.emplace(key, entry.first.Mark().line + 1).second) continue;
+        if (!entry.second.IsNull()) handle(key, entry.second);
+      }
+    }
+  }
+  std::string key_text(const YAML::Node& key) const {
+    if (!key.IsScalar()) fail(key, "a mapping key must be a string");
+    return text(key, "key");
   }
 
   template <typename T>
@@ -68,14 +141,70 @@ class Reader {
     }
   }
   std::string text(const YAML::Node& n, const std::string& what) const {
+    if (n.IsNull()) return "";  // yaml.v3 decodes null into a string as ""
     auto value = scalar<std::string>(n, what);
     // yaml-cpp decodes the escape \N to the lone byte 0x85, not UTF-8: refuse such text as Go's
     // YAML does invalid UTF-8, so /config never writes back a different string (fuzzer).
     if (valid_utf8(value) != value) fail(n, what + ": invalid UTF-8");
     return value;
   }
-  bool boolean(const YAML::Node& n, const std::string& what) const { return scalar<bool>(n, what); }
-  int integer(const YAML::Node& n, const std::string& what) const { return scalar<int>(n, what); }
+  // yaml.v3 into a Go bool: YAML 1.2's true/false spellings, and YAML 1.1's y/yes/on and
+  // n/no/off even when quoted; a quoted "true" is a string, not a boolean.
+  bool boolean(const YAML::Node& n, const std::string& what) const {
+    static const std::set<std::string> kTrue = {"y", "Y", "yes", "Yes", "YES", "on", "On", "ON"};
+    static const std::set<std::string> kFalse = {"n", "N", "no", "No", "NO", "off", "Off", "OFF"};
+    static const std::set<std::string> kPlainTrue = {"true", "True", "TRUE"};
+    static const std::set<std::string> kPlainFalse = {"false", "False", "FALSE"};
+    std::string value = text(n, what);
+    if (kTrue.contains(value)) return true;
+    if (kFalse.contains(value)) return false;
+    if (!quoted(n) && kPlainTrue.contains(value)) return true;
+    if (!quoted(n) && kPlainFalse.contains(value)) return false;
+    fail(n, "cannot unmarshal " + quote_printable(value) + " into " + what + " (a boolean)");
+  }
+  int integer(const YAML::Node& n, const std::string& what) const {
+    if (quoted(n)) {
+      fail(n, "cannot unmarshal the string " + quote_printable(n.Scalar()) + " into " + what +
+                  " (an integer)");
+    }
+    if (n.IsNull()) return 0;  // yaml.v3: a null list item decodes as 0
+    if (!n.IsScalar()) fail(n, what + " must be a scalar");
+    // yaml.v3's plain integers: underscores allowed, 0x/0o/0b and 1.1's leading-0 octal, and a
+    // float with an integral value (5.0).
+    std::string digits;
+    for (char c : n.Scalar())
+      if (c != '_') digits += c;
+    std::string body = digits;
+    bool negative = !body.empty() && (body[0] == '-' || body[0] == '+');
+    if (negative) body.erase(0, 1);
+    int base = 10;
+    if (body.starts_with("0x") || body.starts_with("0X")) {
+      base = 16;
+      body.erase(0, 2);
+    } else if (body.starts_with("0o")) {
+      base = 8;
+      body.erase(0, 2);
+    } else if (body.starts_with("0b")) {
+      base = 2;
+      body.erase(0, 2);
+    } else if (body.size() > 1 && body[0] == '0') {
+      base = 8;
+    }
+    long long value = 0;
+    auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), value, base);
+    if (!body.empty() && ec == std::errc() && end == body.data() + body.size()) {
+      if (negative && digits[0] == '-') value = -value;
+      if (value < INT32_MIN || value > INT32_MAX) fail(n, what + ": " + n.Scalar() + " overflows");
+      return static_cast<int>(value);
+    }
+    char* float_end = nullptr;
+    double f = std::strtod(digits.c_str(), &float_end);
+    if (!digits.empty() && *float_end == '\0' && f == static_cast<double>(static_cast<int>(f)))
+      return static_cast<int>(f);
+    fail(n, "cannot read " + quote_printable(n.Scalar()) + " as " + what + " (an integer)");
+  }
+  // A quoted scalar ('5', "true") has yaml-cpp's non-specific tag "!"; a plain one has "?".
+  static bool quoted(const YAML::Node& n) { return n.Tag() == "!"; }
 
   std::vector<std::string> strings(const YAML::Node& node, const std::string& what) const {
     if (node.IsNull()) return {};
@@ -151,7 +280,7 @@ class Reader {
             auto version = text(v, key);
             static const std::set<std::string> kVersions = {"TLS10", "TLS11", "TLS12", "TLS13"};
             if (!kVersions.contains(version)) fail(v, "unknown TLS version: " + version);
-            if (key == "min_version") spec.min_version = version;
+            (key == "min_version" ? spec.min_version : spec.max_version) = version;
           }
         });
   }
@@ -183,13 +312,16 @@ class Reader {
             else
               m.allow_missing = boolean(v, key);
           });
-      if (m.header.empty()) fail(item, what + ": header name must be set");
+      if (m.header.empty()) fail(item, "header name must be set for HTTP header matchers");
+      if (m.regexp.text().empty()) fail(item, "regexp must be set for HTTP header matchers");
       out.push_back(m);
     }
     return out;
   }
 
   void http(const YAML::Node& node, Module& module) const;
+  void http_auth(const HttpAuthKeys& keys, HttpSpec& spec) const;
+  std::string proxy_url(const YAML::Node& node) const;
   void tcp(const YAML::Node& node, TcpModuleSpec& spec) const;
   void icmp(const YAML::Node& node, IcmpModuleSpec& spec) const;
   void dns(const YAML::Node& node, DnsModuleSpec& spec) const;
@@ -201,11 +333,15 @@ class Reader {
 
  private:
   std::string file_;
+  int line_count_ = 1;
 };
 
 void Reader::http(const YAML::Node& node, Module& module) const {
   auto& spec = module.http;
   bool has_body = false;
+  HttpAuthKeys auth;
+  Key compression_node;
+  Key proxy_header_node;
   map(node, "config.HTTPProbe",
       {"valid_status_codes",
        "valid_http_versions",
@@ -233,7 +369,7 @@ void Reader::http(const YAML::Node& node, Module& module) const {
        "proxy_url",
        "tls_config",
        "enable_http2",
-       "enable_http3",
+       "proxy_connect_header",
        "oauth2"},
       [&](const std::string& key, const YAML::Node& v) {
         if (address(key, v, module.http_address)) return;
@@ -246,7 +382,7 @@ void Reader::http(const YAML::Node& node, Module& module) const {
         else if (key == "method")
           spec.method = text(v, key);
         else if (key == "headers") {
-          if (!v.IsMap()) fail(v, "headers must be a mapping");
+          map(v, "headers", {}, [](const std::string&, const YAML::Node&) {});
         } else if (key == "body") {
           if (has_body) fail(v, "setting body and body_file both are not allowed");
           has_body = true;
@@ -256,6 +392,7 @@ void Reader::http(const YAML::Node& node, Module& module) const {
           has_body = true;
           spec.body = file_content(v, key);
         } else if (key == "compression") {
+          compression_node = v;
           spec.compression = text(v, key);
           static const std::set<std::string> kKnown = {"", "gzip", "br", "deflate", "identity"};
           if (!kKnown.contains(spec.compression))
@@ -284,26 +421,144 @@ void Reader::http(const YAML::Node& node, Module& module) const {
         } else if (key == "tls_config")
           tls(v, spec.tls);
         else if (key == "basic_auth") {
+          auth.basic_auth = v;
           map(v, "config.BasicAuth", {"username", "password", "password_file"},
               [&](const std::string& k, const YAML::Node& x) {
                 if (k == "username")
                   spec.basic_auth_username = text(x, k);
                 else if (k == "password")
-                  spec.basic_auth_password = Secret(text(x, k));
+                  auth.basic_password = x;
                 else
-                  spec.basic_auth_password = secret_file(x, "password_file");
+                  auth.basic_password_file = x;
+              });
+          if (!spec.basic_auth_username) spec.basic_auth_username = "";
+        } else if (key == "authorization") {
+          auth.authorization = v;
+          map(v, "config.Authorization", {"type", "credentials", "credentials_file"},
+              [&](const std::string& k, const YAML::Node& x) {
+                if (k == "type")
+                  spec.authorization_type = text(x, k);
+                else if (k == "credentials")
+                  auth.authorization_credentials = x;
+                else
+                  auth.authorization_credentials_file = x;
               });
         } else if (key == "bearer_token")
-          spec.bearer_token = Secret(text(v, key));
+          auth.bearer_token = v;
         else if (key == "bearer_token_file")
-          spec.bearer_token = secret_file(v, key);
-        // skip_resolve_phase_with_proxy, authorization, proxy_url, enable_http2/3, oauth2:
-        // accepted for compatibility; see README for what reachprobe does with them.
+          auth.bearer_token_file = v;
+        else if (key == "oauth2")
+          auth.oauth2 = v;
+        else if (key == "proxy_url")
+          spec.proxy_url = proxy_url(v);
+        else if (key == "skip_resolve_phase_with_proxy")
+          spec.skip_resolve_phase_with_proxy = boolean(v, key);
+        else if (key == "enable_http2")
+          spec.enable_http2 = boolean(v, key);
+        else if (key == "proxy_connect_header") {
+          proxy_header_node = v;
+          // map[string][]Secret: each value a list; sent only in the CONNECT to the proxy.
+          map(v, "proxy_connect_header", {}, [&](const std::string& name, const YAML::Node& x) {
+            if (!x.IsSequence()) fail(x, "proxy_connect_header " + name + " must be a list");
+            for (const auto& item : x)
+              spec.proxy_connect_headers.emplace_back(name, Secret(text(item, name)));
+          });
+        }
       });
+  if (proxy_header_node && spec.proxy_url.empty())
+    fail(proxy_header_node,
+         "if proxy_connect_header is configured proxy_url must also be configured");
   if (node["headers"] && node["headers"].IsMap()) {
-    for (const auto& h : node["headers"])
-      spec.headers[h.first.as<std::string>()] = text(h.second, "header");
+    for (const auto& h : node["headers"]) {
+      auto name = key_text(h.first);
+      auto value = text(h.second, "header");
+      // blackbox refuses a compression its own Accept-Encoding header does not accept.
+      if (strcasecmp(name.c_str(), "Accept-Encoding") == 0 &&
+          !compression_acceptable(spec.compression, value)) {
+        fail(later(Key(h.first), compression_node),
+             "invalid configuration \"" + name + ": " + value +
+                 "\", \"compression: " + spec.compression + "\"");
+      }
+      spec.headers[name] = value;
+    }
   }
+  http_auth(auth, spec);
+}
+
+// prometheus/common's HTTPClientConfig.Validate, in its order and with its messages, then the
+// credentials themselves (files are read here, once per load).
+void Reader::http_auth(const HttpAuthKeys& a, HttpSpec& spec) const {
+  auto set = [](const Key& n) { return n && !(n->IsScalar() && n->Scalar().empty()); };
+  bool bearer = set(a.bearer_token) || set(a.bearer_token_file);
+  if (set(a.bearer_token) && set(a.bearer_token_file))
+    fail(later(a.bearer_token, a.bearer_token_file),
+         "at most one of bearer_token & bearer_token_file must be configured");
+  if ((a.basic_auth || a.oauth2) && bearer)
+    fail(later(later(a.basic_auth, a.oauth2), later(a.bearer_token, a.bearer_token_file)),
+         "at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured");
+  if (set(a.basic_password) && set(a.basic_password_file))
+    fail(later(a.basic_password, a.basic_password_file),
+         "at most one of basic_auth password & password_file must be configured");
+  if (a.authorization) {
+    if (bearer)
+      fail(later(a.authorization, later(a.bearer_token, a.bearer_token_file)),
+           "authorization is not compatible with bearer_token & bearer_token_file");
+    if (set(a.authorization_credentials) && set(a.authorization_credentials_file))
+      fail(later(a.authorization_credentials, a.authorization_credentials_file),
+           "at most one of authorization credentials & credentials_file must be configured");
+    std::string type(trimmed_text(spec.authorization_type.value_or("")));
+    if (type.empty()) type = "Bearer";
+    if (strcasecmp(type.c_str(), "basic") == 0)
+      fail(a.authorization,
+           "authorization type cannot be set to \"basic\", use \"basic_auth\" instead");
+    if (a.basic_auth || a.oauth2)
+      fail(later(a.authorization, later(a.basic_auth, a.oauth2)),
+           "at most one of basic_auth, oauth2 & authorization must be configured");
+    spec.authorization_type = type;
+  }
+  if (a.oauth2) {
+    if (a.basic_auth)
+      fail(later(a.oauth2, a.basic_auth),
+           "at most one of basic_auth, oauth2 & authorization must be configured");
+    // Refused rather than probed without the token, which would fail every probe with a 401
+    // that looks like the target's fault (README "Migrating from blackbox_exporter").
+    fail(a.oauth2,
+         "oauth2: reachprobe does not implement OAuth 2.0 client credentials; "
+         "fetch the token elsewhere and use authorization.credentials_file");
+  }
+  if (set(a.basic_password)) spec.basic_auth_password = Secret(text(*a.basic_password, "password"));
+  if (set(a.basic_password_file))
+    spec.basic_auth_password = secret_file(*a.basic_password_file, "password_file");
+  if (set(a.bearer_token)) spec.bearer_token = Secret(text(*a.bearer_token, "bearer_token"));
+  if (set(a.bearer_token_file))
+    spec.bearer_token = secret_file(*a.bearer_token_file, "bearer_token_file");
+  if (set(a.authorization_credentials))
+    spec.authorization_credentials = Secret(text(*a.authorization_credentials, "credentials"));
+  if (set(a.authorization_credentials_file))
+    spec.authorization_credentials =
+        secret_file(*a.authorization_credentials_file, "credentials_file");
+  if (a.authorization && !spec.authorization_credentials) spec.authorization_credentials = Secret();
+}
+
+// Go's net/http proxies: http, https and socks5. A URL Go would take and then fail every
+// probe with ("proxyconnect: unsupported scheme") is refused here.
+std::string Reader::proxy_url(const YAML::Node& node) const {
+  std::string url = text(node, "proxy_url");
+  if (url.empty()) return url;
+  static const std::array<std::string_view, 4> kSchemes = {"http://", "https://", "socks5://",
+                                                           "socks5h://"};
+  bool known = std::any_of(kSchemes.begin(), kSchemes.end(),
+                           [&](std::string_view scheme) { return url.starts_with(scheme); });
+  auto authority = url.substr(url.find("://") + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  auto host =
+      authority.substr(authority.rfind('@') == std::string::npos ? 0 : authority.rfind('@') + 1);
+  bool bracket_ok = !host.starts_with("[") || host.find(']') != std::string::npos;
+  if (!known || !bracket_ok || url.find_first_of(" \t\r\n") != std::string::npos) {
+    fail(node,
+         "proxy_url: " + quote_printable(url) + " is not an http://, https:// or socks5:// URL");
+  }
+  return url;
 }
 
 void Reader::tcp(const YAML::Node& node, TcpModuleSpec& spec) const {
@@ -320,7 +575,7 @@ void Reader::tcp(const YAML::Node& node, TcpModuleSpec& spec) const {
           if (!v.IsSequence()) fail(v, "query_response must be a list");
           for (const auto& step : v) {
             QueryResponse qr;
-            map(step, "config.QueryResponse", {"expect", "send", "starttls", "labels"},
+            map(step, "config.QueryResponse", {"expect", "send", "starttls"},
                 [&](const std::string& k, const YAML::Node& x) {
                   if (k == "expect") {
                     qr.expect = regexp(x, k);
@@ -419,7 +674,7 @@ void Reader::dns(const YAML::Node& node, DnsModuleSpec& spec) const {
 
 void Reader::grpc(const YAML::Node& node, Module& module) const {
   map(node, "config.GRPCProbe",
-      {"service", "tls", "tls_config", "preferred_ip_protocol", "ip_protocol_fallback", "metadata"},
+      {"service", "tls", "tls_config", "preferred_ip_protocol", "ip_protocol_fallback"},
       [&](const std::string& key, const YAML::Node& v) {
         if (address(key, v, module.grpc_address)) return;
         if (key == "service")
@@ -485,9 +740,16 @@ Module Reader::module(const std::string& name, const YAML::Node& node) const {
           auto it = kKinds.find(text(v, key));
           if (it == kKinds.end()) fail(v, "unknown prober " + quote_printable(text(v, key)));
           m.prober = it->second;
-        } else if (key == "timeout")
-          m.timeout = duration(v, key);
-        else if (key == "http")
+        } else if (key == "timeout") {
+          bool plain_number = !quoted(v) && !v.Scalar().empty() &&
+                              v.Scalar().find_first_not_of("+-0123456789_") == std::string::npos;
+          if (plain_number)
+            fail(v, "timeout: cannot unmarshal the integer " + v.Scalar() +
+                        " into a duration (write a unit: 5s)");
+          auto d = parse_go_duration(text(v, key));
+          if (!d) fail(v, "timeout: " + d.error());
+          m.timeout = std::max(*d, std::chrono::nanoseconds(0));  // <= 0: not set, as blackbox
+        } else if (key == "http")
           http(v, m);
         else if (key == "tcp")
           tcp(v, m.tcp);
@@ -564,35 +826,61 @@ Expected<Config> load_config_text(const std::string& text, const std::string& na
     auto line = std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(*at), '\n') + 1;
     return Expected<Config>::failure(name + ":" + std::to_string(line) + ": invalid UTF-8");
   }
-  Reader reader(name);
+  // Lines as an editor counts them: a last line without its newline still counts.
+  int line_count = static_cast<int>(std::count(text.begin(), text.end(), '\n')) +
+                   (!text.empty() && text.back() != '\n' ? 1 : 0);
+  Reader reader(name, std::max(line_count, 1));
   Config config;
   config.file = name;
   try {
     YAML::Node root = YAML::Load(text);
-    reader.map(root, "config.Config", {"modules", "allowed_targets", "targets", "file_sd_configs"},
-               [&](const std::string& key, const YAML::Node& v) {
-                 if (key == "allowed_targets") {
-                   config.allowed_targets = reader.strings(v, key);
-                   for (std::size_t i = 0; i < config.allowed_targets.size(); ++i) {
-                     const auto& entry = config.allowed_targets[i];
-                     if (entry.find('/') != std::string::npos && !AllowList::valid_cidr(entry)) {
-                       reader.fail(v[i],
-                                   "allowed_targets: " + quote_printable(entry) + " is not a CIDR");
-                     }
-                   }
-                   return;
-                 }
-                 if (key != "modules") return;
-                 if (!v.IsMap()) reader.fail(v, "modules must be a mapping");
-                 for (const auto& entry : v) {
-                   auto module_name = entry.first.as<std::string>();
-                   config.modules[module_name] = reader.module(module_name, entry.second);
-                 }
-               });
+    // Go's yaml decoder answers an empty document (nothing, or only comments) with EOF, and
+    // blackbox refuses it: an emptied file must not silently become "no modules".
+    if (!root.IsDefined() || (root.IsNull() && root.Tag() != "!")) {
+      bool blank = std::all_of(text.begin(), text.end(), [](char c) {
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+      });
+      bool only_comments = true;
+      std::istringstream lines(text);
+      for (std::string line; std::getline(lines, line);) {
+        auto first = line.find_first_not_of(" \t\r");
+        if (first != std::string::npos && line[first] != '#' && line.substr(first) != "---" &&
+            line.substr(first) != "...")
+          only_comments = false;
+      }
+      if (blank || only_comments) return Expected<Config>::failure(name + ":1: empty config file");
+    }
+    reader.map(
+        root, "config.Config", {"modules", "allowed_targets", "targets", "file_sd_configs"},
+        [&](const std::string& key, const YAML::Node& v) {
+          if (key == "allowed_targets") {
+            config.allowed_targets = reader.strings(v, key);
+            for (std::size_t i = 0; i < config.allowed_targets.size(); ++i) {
+              const auto& entry = config.allowed_targets[i];
+              if (entry.find('/') != std::string::npos && !AllowList::valid_cidr(entry)) {
+                reader.fail(v[i], "allowed_targets: " + quote_printable(entry) + " is not a CIDR");
+              }
+            }
+            return;
+          }
+          if (key != "modules") return;
+          if (!v.IsMap()) reader.fail(v, "modules must be a mapping");
+          reader.map(v, "modules", {}, [&](const std::string& module_name, const YAML::Node& body) {
+            config.modules[module_name] = reader.module(module_name, body);
+          });
+          // A module given as null (`name:` alone) is refused by module() as having
+          // no prober; map() skips null values, so name it here.
+          for (const auto& entry : v) {
+            if (entry.second.IsNull()) {
+              reader.fail(entry.first, "module " + reader.key_text(entry.first) + " has no prober");
+            }
+          }
+        });
   } catch (const ConfigError& e) {
     return Expected<Config>::failure(e.message);
   } catch (const YAML::Exception& e) {
-    return Expected<Config>::failure(name + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    return Expected<Config>::failure(name + ":" + std::to_string(reader.line_of(e.mark.line)) +
+                                     ": " + e.msg);
   }
   return config;
 }

@@ -1,6 +1,7 @@
 #include "targets/duration.hpp"
 
 #include <cctype>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 
@@ -19,7 +20,66 @@ double unit_seconds(std::string_view unit) {
   return -1.0;
 }
 
+// Nanoseconds per Go duration unit; 0 for a unit Go does not know.
+std::int64_t go_unit_nanoseconds(std::string_view unit) {
+  if (unit == "ns") return 1;
+  if (unit == "us" || unit == "\u00b5s" || unit == "\u03bcs") return 1000;
+  if (unit == "ms") return 1000 * 1000;
+  if (unit == "s") return 1000 * 1000 * 1000;
+  if (unit == "m") return 60LL * 1000 * 1000 * 1000;
+  if (unit == "h") return 3600LL * 1000 * 1000 * 1000;
+  return 0;
+}
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
 }  // namespace
+
+Expected<std::chrono::nanoseconds> parse_go_duration(std::string_view text) {
+  using Result = Expected<std::chrono::nanoseconds>;
+  auto fail = [&](const char* why) {
+    return Result::failure("time: " + std::string(why) + " duration " + quote_printable(text));
+  };
+  std::string_view rest = text;
+  bool negative = false;
+  if (!rest.empty() && (rest[0] == '-' || rest[0] == '+')) {
+    negative = rest[0] == '-';
+    rest.remove_prefix(1);
+  }
+  if (rest == "0") return std::chrono::nanoseconds(0);
+  if (rest.empty()) return fail("invalid");
+  // Long double holds every int64 nanosecond count exactly enough for the overflow check.
+  long double total = 0;
+  while (!rest.empty()) {
+    std::size_t i = 0;
+    long double whole = 0;
+    while (i < rest.size() && is_digit(rest[i])) whole = whole * 10 + (rest[i++] - '0');
+    bool had_digits = i > 0;
+    long double fraction = 0, scale = 1;
+    if (i < rest.size() && rest[i] == '.') {
+      ++i;
+      std::size_t start = i;
+      while (i < rest.size() && is_digit(rest[i])) {
+        fraction = fraction * 10 + (rest[i++] - '0');
+        scale *= 10;
+      }
+      had_digits = had_digits || i > start;
+    }
+    if (!had_digits) return fail("invalid");
+    std::size_t unit_start = i;
+    while (i < rest.size() && rest[i] != '.' && !is_digit(rest[i])) ++i;
+    if (i == unit_start) return fail("missing unit in");
+    std::int64_t unit = go_unit_nanoseconds(rest.substr(unit_start, i - unit_start));
+    if (unit == 0) return fail("unknown unit in");
+    total += (whole + fraction / scale) * static_cast<long double>(unit);
+    if (total > 9223372036854775807.0L) return fail("invalid");
+    rest.remove_prefix(i);
+  }
+  auto ns = static_cast<std::int64_t>(total);
+  return std::chrono::nanoseconds(negative ? -ns : ns);
+}
 
 Expected<std::chrono::nanoseconds> parse_duration(std::string_view text) {
   using Result = Expected<std::chrono::nanoseconds>;

@@ -3,6 +3,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "targets/pattern.hpp"
@@ -18,6 +19,7 @@ struct TlsSpec {
   std::optional<std::string> server_name;
   bool insecure_skip_verify = false;
   std::optional<std::string> min_version;  // "TLS10".."TLS13"
+  std::optional<std::string> max_version;  // unset: the newest this build supports
 };
 
 // Regexps are compiled once, when the config loads, and shared by every probe of that load.
@@ -46,6 +48,17 @@ struct HttpSpec {
   std::optional<std::string> basic_auth_username;
   std::optional<Secret> basic_auth_password;
   std::optional<Secret> bearer_token;
+  // `authorization:` (and bearer_token, which is its type Bearer): "Authorization: <type>
+  // <credentials>". The type is kept apart so it can be shown; the credentials are secret.
+  std::optional<std::string> authorization_type;
+  std::optional<Secret> authorization_credentials;
+  // `proxy_url:`: every request of the probe goes through this HTTP(S) or SOCKS proxy, which
+  // then resolves and connects to the target; "" uses no proxy (and never the environment's).
+  std::string proxy_url;
+  bool skip_resolve_phase_with_proxy = false;
+  // Sent in the CONNECT request to the proxy only (proxy credentials): secret values.
+  std::vector<std::pair<std::string, Secret>> proxy_connect_headers;
+  bool enable_http2 = true;         // false: HTTP/1.1 only, also over TLS (no h2 in ALPN)
   std::size_t body_size_limit = 0;  // 0: unlimited, as blackbox; memory is capped regardless
   TlsSpec tls;
 };

@@ -74,8 +74,12 @@ net::awaitable<HttpResponse> handle_probe(std::shared_ptr<ServeState> state, Htt
   if (!state->config.allowed_targets.empty()) {
     auto allow = std::make_shared<const targets::AllowList>(state->config.allowed_targets);
     const auto& host = applied->target;
-    if (allow->judge_host(host.host, host.host_is_ip_literal) ==
-        targets::AllowList::HostVerdict::refused) {
+    auto verdict = allow->judge_host(host.host, host.host_is_ip_literal);
+    // A name's addresses are checked by the dns layer; a proxy that resolves for us (skip
+    // the resolve phase) leaves nothing to check, so such a name must match a pattern.
+    bool unresolved = !applied->plan.find(engine::Layer::dns);
+    if (verdict == targets::AllowList::HostVerdict::refused ||
+        (verdict == targets::AllowList::HostVerdict::check_addresses && unresolved)) {
       co_return plain(
           400, "Target " + targets::quote_printable(host.host) + " is not in allowed_targets\n");
     }

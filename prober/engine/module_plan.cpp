@@ -57,6 +57,16 @@ void add_conversation_layers(const targets::TcpModuleSpec& spec, LayerPlan& plan
             [](const PlannedLayer& a, const PlannedLayer& b) { return a.layer < b.layer; });
 }
 
+// Through `proxy_url` the TCP connection and any TLS tunnel are curl's, to the proxy and
+// through it, so the http layer holds them; the dns layer stays (blackbox resolves the target
+// itself) unless skip_resolve_phase_with_proxy leaves resolving to the proxy.
+void route_through_proxy(const targets::HttpSpec& http, LayerPlan& plan) {
+  std::erase_if(plan.layers, [&](const PlannedLayer& p) {
+    return p.layer == Layer::tcp || p.layer == Layer::tls ||
+           (p.layer == Layer::dns && http.skip_resolve_phase_with_proxy);
+  });
+}
+
 }  // namespace
 
 targets::Expected<ModuleTarget> apply_module(const targets::Module& module,
@@ -117,6 +127,8 @@ targets::Expected<ModuleTarget> apply_module(const targets::Module& module,
   auto plan = plan_for(*target, options.trace_path, options.ssh.has_credentials());
   if (!plan) return Result::failure(plan.error());
   plan->module = module.name;
+  if (module.prober == ProberKind::http && !module.http.proxy_url.empty())
+    route_through_proxy(module.http, *plan);
   apply_layers(module.layers, module.prober, *plan);
   // After `layers:`, which cannot drop them: the conversation's outcome must be reported.
   if (module.prober == ProberKind::tcp) add_conversation_layers(module.tcp, *plan);

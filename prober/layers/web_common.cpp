@@ -56,12 +56,23 @@ net_io::WebRequest build_request(const engine::ProbeSession& session) {
       r.basic_password = http.basic_auth_password ? http.basic_auth_password->reveal() : "";
     }
     if (http.bearer_token) r.bearer_token = http.bearer_token->reveal();
+    if (http.authorization_type) {
+      r.authorization = *http.authorization_type + " " +
+                        (http.authorization_credentials ? http.authorization_credentials->reveal()
+                                                        : std::string());
+    }
+    r.proxy = http.proxy_url;
+    for (const auto& [name, value] : http.proxy_connect_headers)
+      r.proxy_headers.push_back(name + ": " + value.reveal());
+    r.http1_only = !http.enable_http2;
   }
   if (url_host != target.host) r.headers.emplace_back("Host", bracketed(target.host));
   r.url = std::string(tls ? "https://" : "http://") + bracketed(url_host) + ":" +
           std::to_string(port) + path;
   // The dns layer already resolved the name: curl must not resolve again (in a thread).
-  if (session.address && !(target.host_is_ip_literal && url_host == target.host)) {
+  // Through a proxy the proxy resolves: curl sends it the name, and pins nothing.
+  if (session.address && r.proxy.empty() &&
+      !(target.host_is_ip_literal && url_host == target.host)) {
     r.resolve =
         url_host + ":" + std::to_string(port) + ":" + bracketed(session.address->to_string());
   }

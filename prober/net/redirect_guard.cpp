@@ -75,6 +75,12 @@ bool RedirectGuard::on_location(std::string_view location) {
                "\" is not in allowed_targets";
     return false;
   }
+  if (verdict == Verdict::check_addresses && proxied_) {
+    refusal_ = "redirect to " + std::string(trimmed(location)) + " refused: host \"" + host->host +
+               "\" matches no allowed_targets pattern, and through proxy_url its addresses " +
+               "cannot be checked";
+    return false;
+  }
   hop_host_ = host->host;
   check_addresses_ = verdict == Verdict::check_addresses;
   return true;
@@ -82,6 +88,7 @@ bool RedirectGuard::on_location(std::string_view location) {
 
 bool RedirectGuard::on_connect(std::string_view address) {
   if (refusal_) return false;
+  if (proxied_) return true;  // the proxy's address, not a hop's: hops were judged by name
   if (allow_ == nullptr || !check_addresses_ || allow_->address_allowed(address)) return true;
   refusal_ = "redirect to host \"" + hop_host_ + "\" refused: it resolves to " +
              std::string(address) + ", which is not in allowed_targets";

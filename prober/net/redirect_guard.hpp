@@ -21,7 +21,10 @@ std::optional<LocationHost> location_host(std::string_view location);
 // curl connects to checked when the hop's socket is opened, before any packet leaves.
 class RedirectGuard {
  public:
-  explicit RedirectGuard(const targets::AllowList* allow) : allow_(allow) {}
+  // `proxied`: the transfer goes through a proxy, which resolves each hop itself, so the
+  // addresses of a hop's name cannot be checked: such a hop is refused at its Location.
+  explicit RedirectGuard(const targets::AllowList* allow, bool proxied = false)
+      : allow_(allow), proxied_(proxied) {}
 
   // A 3xx response's Location. False (with refusal() set) when the hop must not be followed.
   bool on_location(std::string_view location);
@@ -31,6 +34,7 @@ class RedirectGuard {
 
  private:
   const targets::AllowList* allow_;
+  bool proxied_ = false;
   std::string hop_host_;
   bool check_addresses_ = false;
   std::optional<std::string> refusal_;

@@ -48,6 +48,8 @@ std::string configure_context(net::ssl::context& context, const targets::TlsSpec
   boost::system::error_code ec;
   SSL_CTX_set_min_proto_version(context.native_handle(),
                                 protocol_version(spec.min_version.value_or("TLS12")));
+  if (spec.max_version)
+    SSL_CTX_set_max_proto_version(context.native_handle(), protocol_version(*spec.max_version));
   if (spec.insecure_skip_verify) {
     context.set_verify_mode(net::ssl::verify_none, ec);
   } else {

@@ -167,6 +167,14 @@ long min_tls_version(const std::optional<std::string>& name) {
   return CURL_SSLVERSION_TLSv1_2;
 }
 
+long max_tls_version(const std::optional<std::string>& name) {
+  if (!name) return CURL_SSLVERSION_MAX_DEFAULT;
+  if (*name == "TLS10") return CURL_SSLVERSION_MAX_TLSv1_0;
+  if (*name == "TLS11") return CURL_SSLVERSION_MAX_TLSv1_1;
+  if (*name == "TLS12") return CURL_SSLVERSION_MAX_TLSv1_2;
+  return CURL_SSLVERSION_MAX_TLSv1_3;
+}
+
 double seconds(CURL* easy, CURLINFO info) {
   curl_off_t us = 0;
   curl_easy_getinfo(easy, info, &us);
@@ -174,7 +182,7 @@ double seconds(CURL* easy, CURLINFO info) {
 }
 
 void configure(CURL* easy, const WebRequest& r, TransferState& state, curl_slist*& headers,
-               curl_slist*& resolve, char* error_buffer) {
+               curl_slist*& proxy_headers, curl_slist*& resolve, char* error_buffer) {
   curl_easy_setopt(easy, CURLOPT_URL, r.url.c_str());
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
@@ -195,7 +203,8 @@ void configure(CURL* easy, const WebRequest& r, TransferState& state, curl_slist
   curl_easy_setopt(easy, CURLOPT_SOCKOPTDATA, &state);
   curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, &on_ssl_ctx);
   curl_easy_setopt(easy, CURLOPT_SSL_CTX_DATA, &state);
-  curl_easy_setopt(easy, CURLOPT_SSLVERSION, min_tls_version(r.tls.min_version));
+  curl_easy_setopt(easy, CURLOPT_SSLVERSION,
+                   min_tls_version(r.tls.min_version) | max_tls_version(r.tls.max_version));
   if (r.tls.ca_file) curl_easy_setopt(easy, CURLOPT_CAINFO, r.tls.ca_file->c_str());
   if (r.tls.cert_file) curl_easy_setopt(easy, CURLOPT_SSLCERT, r.tls.cert_file->c_str());
   if (r.tls.key_file) curl_easy_setopt(easy, CURLOPT_SSLKEY, r.tls.key_file->c_str());
@@ -213,6 +222,23 @@ void configure(CURL* easy, const WebRequest& r, TransferState& state, curl_slist
     curl_easy_setopt(easy, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
     curl_easy_setopt(easy, CURLOPT_USERNAME, r.basic_user->c_str());
     curl_easy_setopt(easy, CURLOPT_PASSWORD, r.basic_password ? r.basic_password->c_str() : "");
+  }
+  // Set even when empty: an unset CURLOPT_PROXY makes curl use $http_proxy, and a probe must
+  // go where the module says, as Go's transport with a nil proxy URL does.
+  curl_easy_setopt(easy, CURLOPT_PROXY, r.proxy.c_str());
+  if (!r.proxy.empty()) {
+    curl_easy_setopt(easy, CURLOPT_NOPROXY, "");
+    // proxy_connect_header: to the proxy only (its CONNECT), never to the target.
+    for (const auto& line : r.proxy_headers)
+      proxy_headers = curl_slist_append(proxy_headers, line.c_str());
+    if (proxy_headers != nullptr) {
+      curl_easy_setopt(easy, CURLOPT_HEADEROPT, CURLHEADER_SEPARATE);
+      curl_easy_setopt(easy, CURLOPT_PROXYHEADER, proxy_headers);
+    }
+  }
+  if (r.http1_only && !r.grpc) curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+  if (r.authorization) {
+    headers = curl_slist_append(headers, ("Authorization: " + *r.authorization).c_str());
   }
   if (r.bearer_token) {
     curl_easy_setopt(easy, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
@@ -272,13 +298,14 @@ net::awaitable<WebOutcome> run_web_transfer(CurlMulti& multi, WebRequest request
   TransferState state;
   state.request = &request;
   state.outcome = &outcome;
-  RedirectGuard guard(request.allow_list.get());
+  RedirectGuard guard(request.allow_list.get(), !request.proxy.empty());
   state.guard = &guard;
   // curl takes the fd over and closes it through CLOSESOCKETFUNCTION.
   if (connection) state.preconnected_fd = connection->release();
   std::array<char, CURL_ERROR_SIZE> error_buffer{};
   curl_slist* headers = nullptr;
   curl_slist* resolve = nullptr;
+  curl_slist* proxy_headers = nullptr;
   CURL* easy = curl_easy_init();
   state.easy = easy;
   // Freed however this ends: a cancelled probe unwinds from perform() with operation_aborted.
@@ -286,15 +313,17 @@ net::awaitable<WebOutcome> run_web_transfer(CurlMulti& multi, WebRequest request
     CURL* easy;
     curl_slist*& headers;
     curl_slist*& resolve;
+    curl_slist*& proxy_headers;
     TransferState& state;
     ~Cleanup() {
       if (state.preconnected_fd >= 0 && !state.preconnected_used) close(state.preconnected_fd);
       curl_easy_cleanup(easy);
       curl_slist_free_all(headers);
       curl_slist_free_all(resolve);
+      curl_slist_free_all(proxy_headers);
     }
-  } cleanup{easy, headers, resolve, state};
-  configure(easy, request, state, headers, resolve, error_buffer.data());
+  } cleanup{easy, headers, resolve, proxy_headers, state};
+  configure(easy, request, state, headers, proxy_headers, resolve, error_buffer.data());
   curl_easy_setopt(easy, CURLOPT_FILETIME, 1L);
   multi.adopt_sockets(easy);
   outcome.code = co_await multi.perform(easy, deadline);

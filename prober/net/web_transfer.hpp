@@ -30,6 +30,12 @@ struct WebRequest {
   std::optional<std::string> basic_user;
   std::optional<std::string> basic_password;
   std::optional<std::string> bearer_token;
+  std::optional<std::string> authorization;  // the whole header value: "<type> <credentials>"
+  // Every connection goes to this proxy ("": none, and never one from the environment), which
+  // resolves and reaches the target itself.
+  std::string proxy;
+  std::vector<std::string> proxy_headers;  // "Name: value" lines for the CONNECT only
+  bool http1_only = false;                 // enable_http2: false
   targets::TlsSpec tls;
   // /probe's allowed_targets: every redirect hop is judged by it (null: follow any).
   std::shared_ptr<const targets::AllowList> allow_list;

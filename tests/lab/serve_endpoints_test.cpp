@@ -185,8 +185,6 @@ TEST_F(ServeEndpointsTest, ConfigShowsEveryDefaultAndNoSecret) {
   ASSERT_GT(reference.size(), 60u) << theirs.body;  // the comparison below is not vacuous
   const std::set<std::string> dns_modules = {"dns_lab"};
   for (const auto& [path, value] : reference) {
-    // Not modelled by reachprobe (HTTP/2 is negotiated by ALPN/curl as usual).
-    if (path.ends_with("/enable_http2")) continue;
     // 0.23 writes a TLS version as Go's number (771), which it cannot read back.
     if (path.ends_with("/tls_config/min_version")) {
       EXPECT_EQ(mine.at(path), "TLS12");

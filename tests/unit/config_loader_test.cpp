@@ -116,7 +116,7 @@ TEST(ConfigLoader, EachInvalidFileNamesFileLineAndKey) {
            {"modules:\n  m:\n    prober: http\n    http:\n      valid_status_codes: [2xx]\n",
             "bad.yml:5: cannot read \"2xx\" as status code"},
            {"modules:\n  m:\n    prober: http\n    timeout: soon\n",
-            "bad.yml:4: timeout: bad duration \"soon\": expected a number (e.g. 10s, 500ms, 1.5s)"},
+            "bad.yml:4: timeout: time: invalid duration \"soon\""},
            {"modules:\n  m:\n    prober: http\n    http:\n      preferred_ip_protocol: ip5\n",
             "bad.yml:5: preferred_ip_protocol must be ip4 or ip6"},
            {"modules:\n  m:\n    prober: tcp\n    layers: [tcp, smtp]\n",
@@ -124,7 +124,7 @@ TEST(ConfigLoader, EachInvalidFileNamesFileLineAndKey) {
            {"modules:\n  m:\n    prober: http\n    http:\n      fail_if_body_matches_regexp: ['(']\n",
             "bad.yml:5: fail_if_body_matches_regexp: invalid regular expression \"(\""},
            {"modules:\n  m:\n    timeout: 5s\n", "bad.yml:3: module m has no prober"},
-           {"modules: [\n", "bad.yml:2: end of sequence flow not found"},
+           {"modules: [\n", "bad.yml:1: end of sequence flow not found"},
        }) {
     auto config = load_config_text(c.yaml, "bad.yml");
     ASSERT_FALSE(config) << c.message;

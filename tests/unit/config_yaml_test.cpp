@@ -180,6 +180,7 @@ TEST(ConfigYaml, MinimalModuleGetsBlackboxSectionsWithDefaults) {
             "            ip_protocol_fallback: true\n"
             "            method: GET\n"
             "            follow_redirects: true\n"
+            "            enable_http2: true\n"
             "        tcp:\n"
             "            preferred_ip_protocol: ip6\n"
             "            ip_protocol_fallback: true\n"

@@ -27,5 +27,29 @@ TEST(Duration, GarbageIsAOneLineError) {
   }
 }
 
+TEST(GoDuration, ParsesWhatGoTimeParseDurationParses) {
+  using std::chrono::nanoseconds;
+  EXPECT_EQ(*parse_go_duration("1m30s"), milliseconds(90000));
+  EXPECT_EQ(*parse_go_duration("1.5s"), milliseconds(1500));
+  EXPECT_EQ(*parse_go_duration("500ms"), milliseconds(500));
+  EXPECT_EQ(*parse_go_duration(".5s"), milliseconds(500));
+  EXPECT_EQ(*parse_go_duration("+5s"), milliseconds(5000));
+  EXPECT_EQ(*parse_go_duration("-1s"), milliseconds(-1000));
+  EXPECT_EQ(*parse_go_duration("0"), nanoseconds(0));
+  EXPECT_EQ(*parse_go_duration("3\u00b5s"), nanoseconds(3000));
+  EXPECT_EQ(*parse_go_duration("2us"), nanoseconds(2000));
+  EXPECT_EQ(*parse_go_duration("1h2m3s4ms"), milliseconds(3723004));
+}
+
+TEST(GoDuration, RefusesWhatGoRefuses) {
+  for (const char* bad : {"", "5", "1d", "s", ".s", "1..5s", "5 s", "-", "9999999999h"}) {
+    auto d = parse_go_duration(bad);
+    EXPECT_FALSE(d) << bad;
+    if (!d) {
+      EXPECT_NE(d.error().find("duration"), std::string::npos) << d.error();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace reachprobe::targets
