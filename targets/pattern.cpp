@@ -20,6 +20,65 @@ RE2::Options go_options() {
   return options;
 }
 
+// Go's regexp reads the subject as UTF-8 where each byte that is not part of a well-formed
+// sequence is one U+FFFD, which `.`, `[^a]` and `\x{fffd}` match; RE2 never matches such a
+// byte. So an ill-formed subject is matched as a copy with each such byte replaced by U+FFFD,
+// and `origin` maps each offset of the copy back to the subject, for captures.
+struct GoText {
+  std::string text;
+  std::vector<std::size_t> origin;  // size text.size() + 1; empty when the subject was valid
+};
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+
+bool well_formed(std::string_view subject) {
+  for (std::size_t i = 0; i < subject.size();) {
+    std::size_t n = utf8_sequence_length(subject, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+GoText as_go_reads(std::string_view subject) {
+  GoText out;
+  out.text.reserve(subject.size() + 16);
+  out.origin.reserve(subject.size() + 17);
+  for (std::size_t i = 0; i < subject.size();) {
+    std::size_t n = utf8_sequence_length(subject, i);
+    if (n == 0) {
+      out.text += kReplacement;
+      for (std::size_t k = 0; k < kReplacement.size(); ++k) out.origin.push_back(i);
+      ++i;
+      continue;
+    }
+    for (std::size_t k = 0; k < n; ++k) {
+      out.text += subject[i + k];
+      out.origin.push_back(i + k);
+    }
+    i += n;
+  }
+  out.origin.push_back(subject.size());
+  return out;
+}
+
+// Go refuses \C (one byte, which can split a UTF-8 sequence); RE2 takes it. Outside \Q...\E.
+bool has_single_byte_escape(std::string_view text) {
+  for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+    if (text[i] != '\\') continue;
+    char next = text[i + 1];
+    if (next == 'C') return true;
+    if (next == 'Q') {
+      auto end = text.find("\\E", i + 2);
+      if (end == std::string_view::npos) return false;
+      i = end + 1;
+      continue;
+    }
+    ++i;  // the escaped character, so "\\C" is a backslash and a C
+  }
+  return false;
+}
+
 }  // namespace
 
 Pattern::Pattern() {
@@ -29,6 +88,10 @@ Pattern::Pattern() {
 }
 
 Expected<Pattern> Pattern::compile(const std::string& text, bool /*capture*/) {
+  if (has_single_byte_escape(text)) {
+    return Expected<Pattern>::failure("invalid regular expression " + quote_printable(text) +
+                                      ": invalid escape sequence: \\C");
+  }
   auto compiled = std::make_shared<const RE2>(text, go_options());
   if (!compiled->ok()) {
     return Expected<Pattern>::failure("invalid regular expression " + quote_printable(text) + ": " +
@@ -38,21 +101,45 @@ Expected<Pattern> Pattern::compile(const std::string& text, bool /*capture*/) {
 }
 
 bool Pattern::search(std::string_view subject) const {
-  return RE2::PartialMatch(re2::StringPiece(subject.data(), subject.size()), *compiled_);
+  if (well_formed(subject)) {
+    return RE2::PartialMatch(re2::StringPiece(subject.data(), subject.size()), *compiled_);
+  }
+  GoText go = as_go_reads(subject);
+  return RE2::PartialMatch(go.text, *compiled_);
 }
 
 std::optional<std::vector<std::string>> Pattern::groups(std::string_view subject) const {
   const auto count = static_cast<std::size_t>(compiled_->NumberOfCapturingGroups()) + 1;
+  GoText go;
+  std::string_view matched = subject;
+  if (!well_formed(subject)) {
+    go = as_go_reads(subject);
+    matched = go.text;
+  }
   std::vector<re2::StringPiece> match(count);
-  if (!compiled_->Match(re2::StringPiece(subject.data(), subject.size()), 0, subject.size(),
+  if (!compiled_->Match(re2::StringPiece(matched.data(), matched.size()), 0, matched.size(),
                         RE2::UNANCHORED, match.data(), static_cast<int>(count))) {
     return std::nullopt;
   }
   std::vector<std::string> out;
   out.reserve(count);
-  for (const auto& m : match)
-    out.emplace_back(m.data() == nullptr ? std::string() : std::string(m));
+  for (const auto& m : match) {
+    if (m.data() == nullptr) {
+      out.emplace_back();
+    } else if (go.origin.empty()) {
+      out.emplace_back(m);
+    } else {
+      // A capture's bytes are the subject's own, not the U+FFFD that stood in for them.
+      auto start = static_cast<std::size_t>(m.data() - matched.data());
+      auto from = go.origin[start], to = go.origin[start + m.size()];
+      out.emplace_back(subject.substr(from, to - from));
+    }
+  }
   return out;
+}
+
+const std::map<std::string, int>& Pattern::group_names() const {
+  return compiled_->NamedCapturingGroups();
 }
 
 namespace {
@@ -74,7 +161,8 @@ std::optional<std::size_t> group_number(std::string_view name) {
 
 }  // namespace
 
-std::string expand_template(std::string_view text, const std::vector<std::string>& groups) {
+std::string expand_template(std::string_view text, const std::vector<std::string>& groups,
+                            const std::map<std::string, int>& names) {
   std::string out;
   std::size_t i = 0;
   while (i < text.size()) {
@@ -113,7 +201,13 @@ std::string expand_template(std::string_view text, const std::vector<std::string
       name = text.substr(next, end - next);
       next = end;
     }
-    if (auto n = group_number(name); n && *n < groups.size()) out += groups[*n];
+    if (auto n = group_number(name)) {
+      if (*n < groups.size()) out += groups[*n];
+    } else if (auto it = names.find(std::string(name)); it != names.end()) {
+      // Go's Expand: a name that is not a number is a named group ((?P<tok>...)).
+      auto index = static_cast<std::size_t>(it->second);
+      if (index < groups.size()) out += groups[index];
+    }
     i = next;
   }
   return out;

@@ -1,4 +1,5 @@
 #pragma once
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +32,8 @@ class Pattern {
   // The whole match and each group (empty when it did not take part), or nullopt when there
   // is no match: what Go's FindSubmatch gives Regexp.Expand.
   std::optional<std::vector<std::string>> groups(std::string_view subject) const;
+  // Named groups ((?P<name>...)) and their numbers, for expand_template.
+  const std::map<std::string, int>& group_names() const;
   const std::string& text() const { return text_; }
   // Two patterns are the same when their text is: they compile to the same program.
   bool operator==(const Pattern& other) const { return text_ == other.text_; }
@@ -44,7 +47,9 @@ class Pattern {
 
 // Go's regexp.Expand as blackbox applies it to a query_response `send`: `$1` and `${1}` become
 // that group of the preceding `expect`, `$$` a dollar; a name that is not a group number
-// (Go's `$1x` means the group named "1x") becomes empty; a `$` not followed by a name stays.
-std::string expand_template(std::string_view text, const std::vector<std::string>& groups);
+// (Go's `$1x` means the group named "1x") is the named group of that name, or empty; a `$` not
+// followed by a name stays.
+std::string expand_template(std::string_view text, const std::vector<std::string>& groups,
+                            const std::map<std::string, int>& names = {});
 
 }  // namespace reachprobe::targets

@@ -173,7 +173,9 @@ net::awaitable<void> converse(Conversation& c) {
     if (!step.send.empty()) {
       // As blackbox: `${1}` refers to the step's own expect; without one the text goes as is.
       std::string line =
-          step.expect.text().empty() ? step.send : targets::expand_template(step.send, groups);
+          step.expect.text().empty()
+              ? step.send
+              : targets::expand_template(step.send, groups, step.expect.group_names());
       note(c.evidence, "> " + sent_summary(line));
       auto written = co_await c.stream.write(line + "\n", c.deadline);
       if (!written.ok) {

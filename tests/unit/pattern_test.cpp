@@ -95,3 +95,38 @@ TEST(Pattern, PathologicalPatternsCostMilliseconds) {
 
 }  // namespace
 }  // namespace reachprobe::targets
+
+namespace reachprobe::targets {
+namespace {
+
+// Found by the lab's regexp differential test against blackbox (Go 1.19 semantics).
+TEST(PatternGo, IllFormedUtf8ByteIsOneReplacementCharacter) {
+  const std::string body = "caf\xe9\n";
+  EXPECT_TRUE(Pattern::compile("caf.\n")->search(body));
+  EXPECT_TRUE(Pattern::compile("caf[^a]")->search(body));
+  EXPECT_TRUE(Pattern::compile("caf\\x{fffd}")->search(body));
+  EXPECT_FALSE(Pattern::compile("caf..\n")->search(body));
+  auto groups = Pattern::compile("caf(.)")->groups(body);
+  ASSERT_TRUE(groups);
+  EXPECT_EQ((*groups)[1], "\xe9");  // the subject's byte, not U+FFFD
+}
+
+TEST(PatternGo, SingleByteEscapeIsRefusedAsGoDoes) {
+  EXPECT_FALSE(Pattern::compile("\\C"));
+  EXPECT_TRUE(Pattern::compile("\\\\C"));      // a backslash, then C
+  EXPECT_TRUE(Pattern::compile("\\Q\\C\\E"));  // quoted: literal
+}
+
+TEST(PatternGo, ExpandResolvesNamedGroups) {
+  auto p = Pattern::compile("^Token: (?P<tok>\\w+)");
+  ASSERT_TRUE(p);
+  auto groups = p->groups("Token: abc123");
+  ASSERT_TRUE(groups);
+  EXPECT_EQ(expand_template("ECHO ${tok}", *groups, p->group_names()), "ECHO abc123");
+  EXPECT_EQ(expand_template("ECHO $tok", *groups, p->group_names()), "ECHO abc123");
+  EXPECT_EQ(expand_template("ECHO ${1}", *groups, p->group_names()), "ECHO abc123");
+  EXPECT_EQ(expand_template("ECHO ${nope}", *groups, p->group_names()), "ECHO ");
+}
+
+}  // namespace
+}  // namespace reachprobe::targets
