@@ -180,8 +180,12 @@ void grpc_metrics(Registry& r, const engine::ProbeReport& report) {
                       .Name("probe_grpc_healthcheck_response")
                       .Help("Response HealthCheck response")
                       .Register(r);
+  // Only a HealthCheckResponse sets one, as blackbox: a NOT_FOUND status (the evidence's
+  // SERVICE_UNKNOWN, for the sentence) is an RPC error with no response, all four 0.
+  bool answered = grpc && grpc->grpc_status && *grpc->grpc_status == 0;
   for (const char* status : {"UNKNOWN", "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN"}) {
-    serving.Add({{"serving_status", status}}).Set(grpc && grpc->serving_status == status ? 1 : 0);
+    serving.Add({{"serving_status", status}})
+        .Set(answered && grpc->serving_status == status ? 1 : 0);
   }
   const auto* tls_layer = report.find(Layer::tls);
   gauge(r, "probe_grpc_ssl", "Indicates if SSL was used for the connection",

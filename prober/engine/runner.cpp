@@ -110,7 +110,10 @@ net::awaitable<ProbeReport> run_target(std::shared_ptr<Services> services, targe
   report.address = session.address;
   report.allow_list_refusal = session.allow_list_refusal;
 
-  if (session.address) {
+  // Through a proxy that resolves for us (skip_resolve_phase_with_proxy) there is no dns layer
+  // and no address: the http layer reaches the proxy by its own name.
+  bool proxy_resolves = !session.plan.find(Layer::dns) && !session.options.http.proxy_url.empty();
+  if (session.address || proxy_resolves) {
     // ICMP and the path trace are evidence gathered alongside the transport, not before it:
     // they never delay the verdict beyond the target's deadline.
     auto [icmp, path, transport] = co_await (run_planned(session, Layer::icmp, session.deadline) &&

@@ -52,6 +52,19 @@ Judgement judge_response(const targets::HttpSpec& spec, const net_io::WebOutcome
     return {Reason::status, "the final response came over TLS"};
   if (spec.fail_if_not_ssl && !web.final_ssl)
     return {Reason::status, "the final response was not over TLS"};
+  // blackbox decodes the body with `compression` whatever the response says, so a body the
+  // server did not compress that way fails the probe (its gzip reader refuses plain text).
+  if (!spec.compression.empty() && spec.compression != "identity") {
+    std::string encoding = "none";
+    for (const auto& [n, v] : web.headers) {
+      if (n == "content-encoding") encoding = v;
+    }
+    if (encoding.find(spec.compression) == std::string::npos) {
+      return {Reason::body_mismatch, "the body is not " + spec.compression +
+                                         "-compressed (Content-Encoding: " + encoding +
+                                         "), as compression: " + spec.compression + " requires"};
+    }
+  }
   // Compiled by the config loader, once per load; Go's regexp.Match on the body.
   for (const auto& re : spec.fail_if_body_matches_regexp) {
     if (re.search(web.body)) {

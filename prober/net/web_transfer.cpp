@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -205,7 +206,16 @@ void configure(CURL* easy, const WebRequest& r, TransferState& state, curl_slist
   curl_easy_setopt(easy, CURLOPT_SSL_CTX_DATA, &state);
   curl_easy_setopt(easy, CURLOPT_SSLVERSION,
                    min_tls_version(r.tls.min_version) | max_tls_version(r.tls.max_version));
-  if (r.tls.ca_file) curl_easy_setopt(easy, CURLOPT_CAINFO, r.tls.ca_file->c_str());
+  if (r.tls.ca_file) {
+    curl_easy_setopt(easy, CURLOPT_CAINFO, r.tls.ca_file->c_str());
+  } else {
+    // The system roots as Go (blackbox) and OpenSSL (reachprobe's tcp TLS) find them:
+    // $SSL_CERT_FILE and $SSL_CERT_DIR override curl's compiled-in bundle when set.
+    if (const char* file = std::getenv("SSL_CERT_FILE"); file != nullptr && *file != '\0')
+      curl_easy_setopt(easy, CURLOPT_CAINFO, file);
+    if (const char* dir = std::getenv("SSL_CERT_DIR"); dir != nullptr && *dir != '\0')
+      curl_easy_setopt(easy, CURLOPT_CAPATH, dir);
+  }
   if (r.tls.cert_file) curl_easy_setopt(easy, CURLOPT_SSLCERT, r.tls.cert_file->c_str());
   if (r.tls.key_file) curl_easy_setopt(easy, CURLOPT_SSLKEY, r.tls.key_file->c_str());
   if (r.tls.insecure_skip_verify) {
@@ -216,8 +226,15 @@ void configure(CURL* easy, const WebRequest& r, TransferState& state, curl_slist
     resolve = curl_slist_append(resolve, r.resolve.c_str());
     curl_easy_setopt(easy, CURLOPT_RESOLVE, resolve);
   }
-  if (!r.compression.empty())
+  if (!r.compression.empty()) {
+    // Decode what arrives in that encoding, but send only the module's own Accept-Encoding
+    // header, if any: blackbox does not ask for the compression it checks.
     curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, r.compression.c_str());
+    bool own_header = std::any_of(r.headers.begin(), r.headers.end(), [](const auto& h) {
+      return strcasecmp(h.first.c_str(), "Accept-Encoding") == 0;
+    });
+    if (!own_header) headers = curl_slist_append(headers, "Accept-Encoding:");
+  }
   if (r.basic_user) {
     curl_easy_setopt(easy, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
     curl_easy_setopt(easy, CURLOPT_USERNAME, r.basic_user->c_str());
