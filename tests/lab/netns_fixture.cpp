@@ -395,7 +395,13 @@ void Lab::Build() {
       "--host-record=web.lab,198.18.3.2 --host-record=other.lab,198.18.3.2 --local=/lab/ "
       // A name that points at r2 (198.18.2.2), outside the allow-list tests' CIDRs.
       "--host-record=rebind.lab,198.18.2.2 "
-      "--txt-record=noaddr.lab,'no address here' --pid-file=" +
+      "--txt-record=noaddr.lab,'no address here' "
+      // blackbox's example.yml dns modules ask for www.prometheus.io A and the prometheus.io
+      // SOA: lab-only data (the address is loopback, never contacted). Authoritative for that
+      // zone without an interface, dnsmasq serves the SOA through its normal service and
+      // answers every other name as before.
+      "--host-record=www.prometheus.io,127.0.0.1 --auth-server=ns.prometheus.io "
+      "--auth-zone=prometheus.io --auth-soa=2026120201 --pid-file=" +
       scratch_dir_ + "/dnsmasq.pid";
   dnsmasq_pid_ = spawn(Node::kR1, dnsmasq, "dnsmasq");
   listeners_pid_ = spawn(Node::kTarget,
