@@ -342,6 +342,7 @@ void Reader::http(const YAML::Node& node, Module& module) const {
   HttpAuthKeys auth;
   Key compression_node;
   Key proxy_header_node;
+  std::vector<std::pair<std::string, YAML::Node>> header_nodes;
   map(node, "config.HTTPProbe",
       {"valid_status_codes",
        "valid_http_versions",
@@ -382,7 +383,11 @@ void Reader::http(const YAML::Node& node, Module& module) const {
         else if (key == "method")
           spec.method = text(v, key);
         else if (key == "headers") {
-          map(v, "headers", {}, [](const std::string&, const YAML::Node&) {});
+          // Read through map(): duplicate names refused, `<<` merges applied; a name with no
+          // value is not sent (curl would take "Name:" as "drop that header").
+          map(v, "headers", {}, [&](const std::string& name, const YAML::Node& x) {
+            header_nodes.emplace_back(name, x);
+          });
         } else if (key == "body") {
           if (has_body) fail(v, "setting body and body_file both are not allowed");
           has_body = true;
@@ -468,19 +473,16 @@ void Reader::http(const YAML::Node& node, Module& module) const {
   if (proxy_header_node && spec.proxy_url.empty())
     fail(proxy_header_node,
          "if proxy_connect_header is configured proxy_url must also be configured");
-  if (node["headers"] && node["headers"].IsMap()) {
-    for (const auto& h : node["headers"]) {
-      auto name = key_text(h.first);
-      auto value = text(h.second, "header");
-      // blackbox refuses a compression its own Accept-Encoding header does not accept.
-      if (strcasecmp(name.c_str(), "Accept-Encoding") == 0 &&
-          !compression_acceptable(spec.compression, value)) {
-        fail(later(Key(h.first), compression_node),
-             "invalid configuration \"" + name + ": " + value +
-                 "\", \"compression: " + spec.compression + "\"");
-      }
-      spec.headers[name] = value;
+  for (const auto& [name, value_node] : header_nodes) {
+    auto value = text(value_node, "header");
+    // blackbox refuses a compression its own Accept-Encoding header does not accept.
+    if (strcasecmp(name.c_str(), "Accept-Encoding") == 0 &&
+        !compression_acceptable(spec.compression, value)) {
+      fail(later(Key(value_node), compression_node),
+           "invalid configuration \"" + name + ": " + value +
+               "\", \"compression: " + spec.compression + "\"");
     }
+    spec.headers[name] = value;
   }
   http_auth(auth, spec);
 }

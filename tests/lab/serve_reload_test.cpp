@@ -312,6 +312,13 @@ TEST_F(ServeReloadTest, HealthyStaysFastDuring60EncryptedKeySshProbes) {
   for (int i = 0; i < kProbes; ++i) {
     argv.insert(argv.end(), {"-o", dir_ + "/probe-" + std::to_string(i), url});
   }
+  // The load is the lab target's own 60 sshd logins, which share the two cores with serve and
+  // with the polling curl. They run at nice 15 (children inherit it), so what a poll measures is
+  // serve's loop, not the scheduler's choice between it and the target: one CI run saw a 556 ms
+  // poll while serve had used 0.21 s of CPU in all.
+  Must({"sh", "-c",
+        "ps=$(pgrep -f 'sshd -D -e -f " + lab_->scratch_dir() +
+            "') && for p in $ps; do renice -n 15 -p $p >/dev/null; done"});
   const double cpu_before = CpuSeconds(serve_pid);
   const auto started = std::chrono::steady_clock::now();
   auto probes = std::async(std::launch::async, [&argv] { return RunArgv(argv, 60s); });
@@ -354,12 +361,14 @@ TEST_F(ServeReloadTest, HealthyStaysFastDuring60EncryptedKeySshProbes) {
             << "\n";
   EXPECT_EQ(unanswered, 0);
   // The behaviour: no key is decrypted per probe (that cost ~0.15 s of loop CPU each, 9 s for
-  // 60, and held /-/healthy for 2.9 s). On a quiet machine the worst poll measured 32-49 ms; on
-  // this 2-core box the 60 sshd logins of the lab's own target share the cores, and one poll in
-  // a CI run took 123 ms while the loop's longest stall (strace) was 2.3 ms. So the latency
-  // bound here is the one a blocked loop could not meet, and the CPU bound proves the cause.
+  // 60, and held /-/healthy for 2.9 s). The CPU bound proves the cause. The latency bound is
+  // what a loop held like that cannot meet: 1.5 s, half of the 2.9 s regression. On a quiet
+  // machine the worst poll measured 32-49 ms. On this 2-core box, the first poll lands in the
+  // burst of 60 requests while the target's 60 sshd logins share the cores; CI runs saw 123 ms
+  // and 556 ms with serve at 0.21 s of CPU in all. Where that burst's time goes belongs to the
+  // benchmarks (bench/), not to a bound tight enough to flake.
   EXPECT_LT(cpu_used, 2.0) << "serve CPU for 60 probes: keys decrypted per probe?";
-  EXPECT_LT(worst, 0.5) << "worst /-/healthy during the probes";
+  EXPECT_LT(worst, 1.5) << "worst /-/healthy during the probes";
   EXPECT_EQ(succeeded, kProbes) << run.stderr_text << lab_->log_tail("reload/ssh-serve")
                                 << ssh.SshdLogs();
 }
