@@ -777,8 +777,10 @@ Module Reader::module(const std::string& name, const YAML::Node& node) const {
         }
       });
   if (!has_prober) fail(node, "module " + name + " has no prober");
-  if (m.prober == ProberKind::dns && !node["dns"])
-    fail(node, "query name must be set for DNS module");
+  // Also when `dns:` is there but empty (blackbox then loads a module that can send no query,
+  // and /config could not write it back as a config that loads).
+  if (m.prober == ProberKind::dns && m.dns.query_name.empty())
+    fail(node["dns"] ? node["dns"] : node, "query name must be set for DNS module");
   return m;
 }
 
