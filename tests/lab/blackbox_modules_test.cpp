@@ -79,18 +79,6 @@ std::set<std::string> ModuleNames(const std::string& yaml) {
   return names;
 }
 
-std::optional<double> Find(const Exposition& e, const std::string& key) {
-  const auto it = e.find(key);
-  return it == e.end() ? std::nullopt : std::optional<double>(it->second);
-}
-
-std::string Show(const std::optional<double>& v) {
-  if (!v) return "-";
-  std::ostringstream out;
-  out << *v;
-  return out.str();
-}
-
 // One fixture per Debian file: each test builds its own lab and starts both exporters on that
 // file's text, so "loads" means each exporter started with it and answered /-/healthy.
 class BlackboxModulesTest : public ::testing::Test {

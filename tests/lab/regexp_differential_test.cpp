@@ -276,18 +276,6 @@ std::string Escaped(const std::string& bytes) {
   return out;
 }
 
-std::string Show(const std::optional<double>& v) {
-  if (!v) return "-";
-  std::ostringstream out;
-  out << *v;
-  return out.str();
-}
-
-std::optional<double> Find(const Exposition& e, const std::string& key) {
-  const auto it = e.find(key);
-  return it == e.end() ? std::nullopt : std::optional<double>(it->second);
-}
-
 // What one module gave on both sides.
 struct Outcome {
   std::optional<double> bb_success, rp_success, bb_regex, rp_regex;

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -78,6 +79,18 @@ std::string SeriesKey(const std::string& name, const std::string& labels) {
 
 std::string NameOf(const std::string& series_key) {
   return series_key.substr(0, series_key.find('{'));
+}
+
+std::optional<double> Find(const Exposition& e, const std::string& series_key) {
+  const auto it = e.find(series_key);
+  return it == e.end() ? std::nullopt : std::optional<double>(it->second);
+}
+
+std::string Show(const std::optional<double>& v) {
+  if (!v) return "-";
+  std::ostringstream out;
+  out << std::setprecision(12) << *v;
+  return out.str();
 }
 
 Exposition ParseExposition(const std::string& text) {

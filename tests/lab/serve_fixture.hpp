@@ -8,6 +8,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,10 @@ Exposition ParseExposition(const std::string& text);
 std::string SeriesKey(const std::string& name, const std::string& labels = "");
 // The metric name of a series key.
 std::string NameOf(const std::string& series_key);
+// One series' value, or nullopt when the exposition lacks it (a family absent on one side).
+std::optional<double> Find(const Exposition& e, const std::string& series_key);
+// A value for tables and failure messages: "-" when absent.
+std::string Show(const std::optional<double>& v);
 
 // An HTTP answer from one of the exporters, read with curl in the prober namespace.
 struct HttpAnswer {

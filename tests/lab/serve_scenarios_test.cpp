@@ -199,18 +199,6 @@ std::string FailureLabels(const std::string& layer, const std::string& reason) {
   return "layer=\"" + layer + "\",reason=\"" + reason + "\"";
 }
 
-std::optional<double> Find(const Exposition& e, const std::string& key) {
-  const auto it = e.find(key);
-  return it == e.end() ? std::nullopt : std::optional<double>(it->second);
-}
-
-std::string Show(const std::optional<double>& v) {
-  if (!v) return "-";
-  std::ostringstream out;
-  out << std::setprecision(12) << *v;
-  return out.str();
-}
-
 std::string InputChain(const std::string& rule) {
   return "chain input { type filter hook input priority 0; policy accept; " + rule + "; }";
 }
