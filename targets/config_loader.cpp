@@ -841,18 +841,16 @@ Expected<Config> load_config_text(const std::string& text, const std::string& na
     // Go's yaml decoder answers an empty document (nothing, or only comments) with EOF, and
     // blackbox refuses it: an emptied file must not silently become "no modules".
     if (!root.IsDefined() || (root.IsNull() && root.Tag() != "!")) {
-      bool blank = std::all_of(text.begin(), text.end(), [](char c) {
-        return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-      });
+      // Null, yet more than blanks, comments and document markers (`~`, `null`): that loads.
       bool only_comments = true;
       std::istringstream lines(text);
-      for (std::string line; std::getline(lines, line);) {
+      for (std::string line; only_comments && std::getline(lines, line);) {
         auto first = line.find_first_not_of(" \t\r");
-        if (first != std::string::npos && line[first] != '#' && line.substr(first) != "---" &&
-            line.substr(first) != "...")
-          only_comments = false;
+        if (first == std::string::npos) continue;
+        auto rest = std::string_view(line).substr(first);
+        only_comments = rest.starts_with('#') || rest == "---" || rest == "...";
       }
-      if (blank || only_comments) return Expected<Config>::failure(name + ":1: empty config file");
+      if (only_comments) return Expected<Config>::failure(name + ":1: empty config file");
     }
     reader.map(
         root, "config.Config", {"modules", "allowed_targets", "targets", "file_sd_configs"},
