@@ -24,7 +24,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/runner.hpp"
+#include "layers/runner.hpp"
 #include "targets/target_parser.hpp"
 
 namespace {
@@ -136,10 +136,10 @@ std::string negotiated(const engine::ProbeReport& r) {
 // Shared by the workers of one run.
 struct Run {
   explicit Run(net::any_io_executor ex) : done(std::move(ex)) {}
-  std::shared_ptr<engine::Services> services;
+  std::shared_ptr<layers::Services> services;
   targets::Target target;
   engine::LayerPlan plan;
-  engine::ProbeOptions options;
+  layers::ProbeOptions options;
   std::size_t total = 0;
   std::size_t next = 0;     // the next probe to start
   std::size_t workers = 0;  // workers still running
@@ -157,7 +157,7 @@ net::awaitable<void> worker(std::shared_ptr<Run> run) {
     ++run->next;
     try {
       auto report =
-          co_await engine::run_target(run->services, run->target, run->plan, run->options);
+          co_await layers::run_target(run->services, run->target, run->plan, run->options);
       run->durations.push_back(std::chrono::duration<double>(report.duration).count());
       if (report.success) {
         ++run->successes;
@@ -176,9 +176,9 @@ net::awaitable<void> worker(std::shared_ptr<Run> run) {
 }
 
 // Runs `count` probes, `concurrency` at a time, and returns when they are all done.
-net::awaitable<std::shared_ptr<Run>> run_probes(std::shared_ptr<engine::Services> services,
+net::awaitable<std::shared_ptr<Run>> run_probes(std::shared_ptr<layers::Services> services,
                                                 targets::Target target, engine::LayerPlan plan,
-                                                engine::ProbeOptions options, std::size_t count,
+                                                layers::ProbeOptions options, std::size_t count,
                                                 std::size_t concurrency) {
   auto executor = co_await net::this_coro::executor;
   auto run = std::make_shared<Run>(executor);
@@ -209,8 +209,8 @@ struct Measured {
 
 // The unmeasured warm-up (library initialisation on first use, e.g. OpenSSL's, is not a
 // per-probe cost), then the measured run between two getrusage() readings.
-net::awaitable<void> bench(std::shared_ptr<engine::Services> services, targets::Target target,
-                           engine::LayerPlan plan, engine::ProbeOptions options, Args args,
+net::awaitable<void> bench(std::shared_ptr<layers::Services> services, targets::Target target,
+                           engine::LayerPlan plan, layers::ProbeOptions options, Args args,
                            std::shared_ptr<Measured> out) {
   if (args.warmup > 0) {
     auto warm = co_await run_probes(services, target, plan, options, args.warmup, 1);
@@ -249,7 +249,7 @@ int main(int argc, char** argv) {
   std::erase_if(plan.layers,
                 [](const engine::PlannedLayer& p) { return p.layer == engine::Layer::icmp; });
 
-  engine::ProbeOptions options;
+  layers::ProbeOptions options;
   options.trace_path = false;
   options.timeout = std::chrono::duration_cast<std::chrono::nanoseconds>(
       std::chrono::duration<double>(args.timeout_s));
@@ -257,7 +257,7 @@ int main(int argc, char** argv) {
   options.tls.insecure_skip_verify = args.insecure;
 
   net::io_context io(1);
-  auto services = std::make_shared<engine::Services>(io.get_executor());
+  auto services = std::make_shared<layers::Services>(io.get_executor());
   if (!target->host_is_ip_literal) {
     auto resolver = net_io::DnsResolver::create(io.get_executor(), std::nullopt);
     if (!resolver) {

@@ -6,10 +6,10 @@
 #include <iostream>
 
 #include "cli/flags.hpp"
-#include "engine/module_plan.hpp"
-#include "engine/runner.hpp"
 #include "exporters/json_report.hpp"
 #include "exporters/text_report.hpp"
+#include "layers/module_plan.hpp"
+#include "layers/runner.hpp"
 #include "targets/config_loader.hpp"
 #include "targets/target_parser.hpp"
 
@@ -30,7 +30,7 @@ int usage_error(const std::string& message) {
 
 // Raises the open-file limit to its hard maximum and sizes target concurrency from it: each
 // target holds one TCP socket, plus up to a trace's worth of probe sockets.
-std::size_t concurrency_limit(const engine::ProbeOptions& options) {
+std::size_t concurrency_limit(const layers::ProbeOptions& options) {
   rlimit limit{};
   if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
     limit.rlim_cur = limit.rlim_max;
@@ -57,13 +57,13 @@ ProbeReport internal_error_report(const PlannedTarget& planned, const std::strin
   return report;
 }
 
-net::awaitable<void> probe_one(std::shared_ptr<engine::Services> services,
+net::awaitable<void> probe_one(std::shared_ptr<layers::Services> services,
                                std::shared_ptr<Progress> progress,
                                std::shared_ptr<std::vector<ProbeReport>> reports, std::size_t index,
-                               PlannedTarget planned, engine::ProbeOptions options) {
+                               PlannedTarget planned, layers::ProbeOptions options) {
   try {
     (*reports)[index] =
-        co_await engine::run_target(services, planned.target, planned.plan, options);
+        co_await layers::run_target(services, planned.target, planned.plan, options);
   } catch (const std::exception& e) {
     // A bug, never a network outcome: say so rather than invent a reason.
     (*reports)[index] = internal_error_report(planned, e.what());
@@ -73,8 +73,8 @@ net::awaitable<void> probe_one(std::shared_ptr<engine::Services> services,
   progress->wake.cancel();
 }
 
-net::awaitable<void> probe_all(std::shared_ptr<engine::Services> services,
-                               std::vector<PlannedTarget> planned, engine::ProbeOptions options,
+net::awaitable<void> probe_all(std::shared_ptr<layers::Services> services,
+                               std::vector<PlannedTarget> planned, layers::ProbeOptions options,
                                std::shared_ptr<std::vector<ProbeReport>> reports) {
   auto executor = co_await net::this_coro::executor;
   auto progress = std::make_shared<Progress>(executor);
@@ -136,7 +136,7 @@ int run_check_command(std::span<const std::string> args) {
   for (const auto& text : flags->targets) {
     PlannedTarget p;
     if (module) {
-      auto applied = engine::apply_module(*module, text, flags->probe);
+      auto applied = layers::apply_module(*module, text, flags->probe);
       if (!applied) return usage_error(applied.error());
       p = {std::move(applied->target), std::move(applied->plan)};
     } else {
@@ -152,7 +152,7 @@ int run_check_command(std::span<const std::string> args) {
   }
 
   net::io_context io(1);
-  auto services = std::make_shared<engine::Services>(io.get_executor());
+  auto services = std::make_shared<layers::Services>(io.get_executor());
   if (needs_dns || flags->dns_server) {
     auto resolver = net_io::DnsResolver::create(io.get_executor(), flags->dns_server);
     if (!resolver) {

@@ -55,7 +55,7 @@ bool takes_no_value(std::string_view name) {
          name == "--http.no-follow-redirects";
 }
 
-std::optional<std::string> validate_web(const engine::ProbeOptions& probe) {
+std::optional<std::string> validate_web(const layers::ProbeOptions& probe) {
   // curl and OpenSSL open these by name on the io_context thread: a FIFO would stall it.
   const std::pair<const char*, const std::optional<std::string>*> files[] = {
       {"--tls.ca-file", &probe.tls.ca_file},
@@ -137,9 +137,9 @@ targets::Expected<CheckFlags> parse_check_flags(std::span<const std::string> arg
       flags.probe.count = n;
     } else if (name == "--ip-protocol") {
       if (*value == "ip4")
-        flags.probe.ip_protocol = engine::IpProtocol::ip4;
+        flags.probe.ip_protocol = layers::IpProtocol::ip4;
       else if (*value == "ip6")
-        flags.probe.ip_protocol = engine::IpProtocol::ip6;
+        flags.probe.ip_protocol = layers::IpProtocol::ip6;
       else
         return Result::failure("flag --ip-protocol: \"" + *value + "\" must be ip4 or ip6");
     } else if (name == "--dns.server") {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/probe_session.hpp"
+#include "layers/probe_session.hpp"
 #include "targets/expected.hpp"
 
 namespace reachprobe::cli {
@@ -17,7 +17,7 @@ struct CheckFlags {
   std::optional<std::string> dns_server;
   std::optional<std::string> config_file;  // blackbox module file; built-in modules without it
   std::optional<std::string> module;       // forces this module for every target
-  engine::ProbeOptions probe;
+  layers::ProbeOptions probe;
 };
 
 // Parses `--flag value`, `--flag=value` and boolean flags; `--` ends the flags. Errors are one

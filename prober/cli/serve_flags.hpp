@@ -5,31 +5,12 @@
 #include <string>
 #include <string_view>
 
-#include "exporters/logger.hpp"
+#include "serve/serve_settings.hpp"
 #include "targets/expected.hpp"
 
 namespace reachprobe::cli {
 
-// The flags of `reachprobe serve`: blackbox_exporter's, with its defaults.
-struct ServeFlags {
-  std::string config_file = "reachprobe.yml";
-  std::optional<std::string> web_config_file;
-  std::string listen = ":9115";
-  double timeout_offset = 0.5;
-  bool config_check = false;
-  exporters::Logger::Level log_level = exporters::Logger::Level::info;
-  bool log_json = false;
-  std::size_t history_limit = 100;
-  // HTTP connections held at once; also bounded by half of RLIMIT_NOFILE (engine::FdBudget).
-  // 512 leaves half of the common 1024 descriptors to probes.
-  std::size_t max_connections = 512;
-  std::optional<std::string> external_url;
-  // Every endpoint lives under this path: "/" or "/a/b/" (always with the trailing slash).
-  std::string route_prefix = "/";
-  // The path the landing page's links start with, as the browser sees it: the external URL's
-  // path when --web.external-url is given (a proxy may strip the prefix), else route_prefix.
-  std::string link_prefix = "/";
-};
+using serve::ServeFlags;
 
 // Parses `--flag value`, `--flag=value` and `--config.check`. Errors are one line naming the
 // flag and the value.

@@ -7,9 +7,9 @@ namespace reachprobe::layers {
 namespace {
 
 using engine::DnsEvidence;
-using engine::IpProtocol;
 using engine::Reason;
 using engine::Status;
+using layers::IpProtocol;
 using net_io::DnsResolver;
 
 // rcode of the response when one arrived, else the c-ares status.

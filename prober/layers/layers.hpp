@@ -4,13 +4,13 @@
 #include "engine/asio.hpp"
 #include "engine/deadline.hpp"
 #include "engine/layer_result.hpp"
-#include "engine/probe_session.hpp"
+#include "layers/probe_session.hpp"
 
 namespace reachprobe::layers {
 
 using engine::Deadline;
 using engine::LayerResult;
-using engine::ProbeSession;
+using layers::ProbeSession;
 
 net::awaitable<LayerResult> run_dns_layer(ProbeSession& session, Deadline deadline);
 net::awaitable<LayerResult> run_icmp_layer(ProbeSession& session, Deadline deadline);

@@ -2,7 +2,7 @@
 
 namespace reachprobe::layers {
 
-void configure_ssh(engine::ProbeSession& session) {
+void configure_ssh(layers::ProbeSession& session) {
   ssh_session h = session.ssh->handle();
   socket_t fd = session.ssh->fd();
   int port = session.target.port.value_or(22);

@@ -3,7 +3,7 @@
 #include <optional>
 
 #include "engine/deadline.hpp"
-#include "engine/probe_session.hpp"
+#include "layers/probe_session.hpp"
 
 namespace reachprobe::layers {
 
@@ -27,6 +27,6 @@ net::awaitable<std::optional<int>> until_answered(net_io::SshSession& ssh,
 
 // Sets libssh's options for the session's target: our fd, host and port for known_hosts
 // lookups, the user, no ssh_config processing, and non-blocking mode.
-void configure_ssh(engine::ProbeSession& session);
+void configure_ssh(layers::ProbeSession& session);
 
 }  // namespace reachprobe::layers

@@ -22,7 +22,7 @@ std::string grpc_health_request(const std::string& service) {
   return frame + message;
 }
 
-net_io::WebRequest build_request(const engine::ProbeSession& session) {
+net_io::WebRequest build_request(const layers::ProbeSession& session) {
   const auto& target = session.target;
   const auto& http = session.options.http;
   bool grpc = target.scheme == Scheme::grpc || target.scheme == Scheme::grpcs;
@@ -81,7 +81,7 @@ net_io::WebRequest build_request(const engine::ProbeSession& session) {
 
 }  // namespace
 
-net::awaitable<const net_io::WebOutcome*> ensure_web_transfer(engine::ProbeSession& session,
+net::awaitable<const net_io::WebOutcome*> ensure_web_transfer(layers::ProbeSession& session,
                                                               engine::Deadline deadline) {
   if (!session.web) {
     auto request = build_request(session);

@@ -15,7 +15,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "engine/runner.hpp"
+#include "layers/runner.hpp"
 #include "targets/target_parser.hpp"
 
 namespace reachprobe {
@@ -92,8 +92,8 @@ TEST_F(SshFdTest, FiftyTargetsHalfTarpitsEndInOneTimeoutAndLeakNoFd) {
   auto started = std::chrono::steady_clock::now();
   {
     net::io_context io(1);
-    auto services = std::make_shared<engine::Services>(io.get_executor());
-    engine::ProbeOptions options;
+    auto services = std::make_shared<layers::Services>(io.get_executor());
+    layers::ProbeOptions options;
     options.timeout = std::chrono::seconds(3);
     options.trace_path = false;
     std::size_t remaining = reports.size();
@@ -105,7 +105,7 @@ TEST_F(SshFdTest, FiftyTargetsHalfTarpitsEndInOneTimeoutAndLeakNoFd) {
       ASSERT_TRUE(target);
       auto plan = engine::plan_for(*target, false, false);
       ASSERT_TRUE(plan);
-      net::co_spawn(io, engine::run_target(services, *target, *plan, options),
+      net::co_spawn(io, layers::run_target(services, *target, *plan, options),
                     [&, i](std::exception_ptr error, engine::ProbeReport report) {
                       ASSERT_FALSE(error);
                       reports[i] = std::move(report);

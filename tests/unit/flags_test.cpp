@@ -17,7 +17,7 @@ TEST(CheckFlags, ParsesTheContractFlags) {
   EXPECT_EQ(f->probe.timeout, std::chrono::seconds(3));
   EXPECT_EQ(f->probe.count, 5);
   EXPECT_FALSE(f->probe.trace_path);
-  EXPECT_EQ(f->probe.ip_protocol, engine::IpProtocol::ip4);
+  EXPECT_EQ(f->probe.ip_protocol, layers::IpProtocol::ip4);
   EXPECT_EQ(f->dns_server, "198.18.1.1:53");
   EXPECT_EQ(f->targets, (std::vector<std::string>{"host:22", "other"}));
 }

@@ -5,9 +5,9 @@
 #include <chrono>
 #include <string>
 
-#include "cli/probe_handler.hpp"
+#include "serve/probe_handler.hpp"
 
-namespace reachprobe::cli {
+namespace reachprobe::serve {
 namespace {
 
 using namespace std::chrono_literals;
@@ -56,4 +56,4 @@ TEST(ProbeTimeout, TinyOrNegativeBudgetsAreAtLeastOneMillisecond) {
 }
 
 }  // namespace
-}  // namespace reachprobe::cli
+}  // namespace reachprobe::serve

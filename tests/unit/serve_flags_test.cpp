@@ -7,11 +7,15 @@
 #include <string>
 #include <vector>
 
-#include "cli/landing_page.hpp"
-#include "cli/probe_history.hpp"
-#include "cli/serve_routes.hpp"
+#include "serve/landing_page.hpp"
+#include "serve/probe_history.hpp"
+#include "serve/serve_routes.hpp"
 
-namespace reachprobe::cli {
+namespace reachprobe::serve {
+using cli::external_url_path;
+using cli::normalize_route_prefix;
+using cli::parse_serve_flags;
+
 namespace {
 
 targets::Expected<ServeFlags> Parse(const std::vector<std::string>& args) {
@@ -148,4 +152,4 @@ TEST(LandingPage, LinksCarryThePrefixAndRowsAreEscaped) {
 }
 
 }  // namespace
-}  // namespace reachprobe::cli
+}  // namespace reachprobe::serve

@@ -9,6 +9,7 @@
 #include "engine/deadline.hpp"
 #include "engine/layer_plan.hpp"
 #include "engine/layer_result.hpp"
+#include "engine/probe_report.hpp"
 #include "net/cares_resolver.hpp"
 #include "net/curl_multi.hpp"
 #include "net/icmp_service.hpp"
@@ -20,7 +21,16 @@
 #include "targets/target.hpp"
 #include "targets/web_spec.hpp"
 
-namespace reachprobe::engine {
+namespace reachprobe::layers {
+
+// The engine's vocabulary, as every layer names it.
+using engine::Deadline;
+using engine::kAllLayers;
+using engine::Layer;
+using engine::LayerPlan;
+using engine::LayerResult;
+using engine::PlannedLayer;
+using engine::ProbeReport;
 
 // any: IPv6 preferred, IPv4 as fallback (blackbox's default); ip4_first: the reverse;
 // ip4/ip6: that family only.
@@ -94,4 +104,4 @@ struct ProbeSession {
   std::chrono::nanoseconds probe_wait() const;
 };
 
-}  // namespace reachprobe::engine
+}  // namespace reachprobe::layers

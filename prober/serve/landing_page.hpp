@@ -2,9 +2,9 @@
 #include <string>
 #include <string_view>
 
-#include "cli/probe_history.hpp"
+#include "serve/probe_history.hpp"
 
-namespace reachprobe::cli {
+namespace reachprobe::serve {
 
 // The HTML landing page: links to Metrics and Configuration, then the recent probes, newest
 // first, each linking to its debug output. Links start with `link_prefix` ("/" or "/a/b/").
@@ -13,4 +13,4 @@ std::string landing_page(const ProbeHistory& history, const std::string& link_pr
 // Text made safe inside HTML elements and attribute values.
 std::string html_escape(std::string_view text);
 
-}  // namespace reachprobe::cli
+}  // namespace reachprobe::serve

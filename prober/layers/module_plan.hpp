@@ -2,10 +2,10 @@
 #include <string>
 
 #include "engine/layer_plan.hpp"
-#include "engine/probe_session.hpp"
+#include "layers/probe_session.hpp"
 #include "targets/module.hpp"
 
-namespace reachprobe::engine {
+namespace reachprobe::layers {
 
 struct ModuleTarget {
   targets::Target target;
@@ -18,4 +18,4 @@ struct ModuleTarget {
 targets::Expected<ModuleTarget> apply_module(const targets::Module& module,
                                              const std::string& target_text, ProbeOptions& options);
 
-}  // namespace reachprobe::engine
+}  // namespace reachprobe::layers

@@ -2,11 +2,11 @@
 #include <chrono>
 #include <memory>
 
-#include "cli/serve_state.hpp"
 #include "engine/asio.hpp"
 #include "exporters/http_server.hpp"
+#include "serve/serve_state.hpp"
 
-namespace reachprobe::cli {
+namespace reachprobe::serve {
 
 // The longest a /probe may run, whatever the scrape header or the module says (README,
 // "Exporter limits"): Prometheus' own scrape_timeout is rarely above a minute.
@@ -25,4 +25,4 @@ targets::Expected<std::chrono::nanoseconds> probe_timeout(const exporters::HttpR
 net::awaitable<exporters::HttpResponse> handle_probe(std::shared_ptr<ServeState> state,
                                                      exporters::HttpRequest req);
 
-}  // namespace reachprobe::cli
+}  // namespace reachprobe::serve

@@ -1,8 +1,8 @@
-#include "cli/probe_history.hpp"
+#include "serve/probe_history.hpp"
 
 #include <utility>
 
-namespace reachprobe::cli {
+namespace reachprobe::serve {
 
 std::uint64_t ProbeHistory::add(std::string module, std::string target, bool success,
                                 std::string debug_output) {
@@ -37,4 +37,4 @@ const ProbeHistory::Entry* ProbeHistory::find(std::uint64_t id) const {
   return nullptr;
 }
 
-}  // namespace reachprobe::cli
+}  // namespace reachprobe::serve

@@ -1,9 +1,11 @@
-#include "engine/runner.hpp"
+#include "layers/runner.hpp"
 
 #include "classify/classifier.hpp"
 #include "layers/layers.hpp"
 
-namespace reachprobe::engine {
+namespace reachprobe::layers {
+using engine::Status;
+
 namespace {
 
 using LayerFn = net::awaitable<LayerResult> (*)(ProbeSession&, Deadline);
@@ -139,4 +141,4 @@ net::awaitable<ProbeReport> run_target(std::shared_ptr<Services> services, targe
   co_return report;
 }
 
-}  // namespace reachprobe::engine
+}  // namespace reachprobe::layers

@@ -4,9 +4,11 @@
 #include "engine/abort_signal.hpp"
 #include "engine/asio.hpp"
 #include "engine/probe_report.hpp"
-#include "engine/probe_session.hpp"
+#include "layers/probe_session.hpp"
 
-namespace reachprobe::engine {
+namespace reachprobe::layers {
+
+using engine::AbortSignal;
 
 // run_target for `serve`'s /probe: refused up front (a report with prober_error, nothing
 // sent) when the process's FdBudget says there are not enough descriptors or too many probes,
@@ -19,4 +21,4 @@ net::awaitable<ProbeReport> run_admitted(std::shared_ptr<Services> services, tar
 // Probes run_admitted is running now (for tests and the budget).
 std::size_t probes_in_flight();
 
-}  // namespace reachprobe::engine
+}  // namespace reachprobe::layers

@@ -1,4 +1,4 @@
-#include "cli/serve_routes.hpp"
+#include "serve/serve_routes.hpp"
 
 #include <unistd.h>
 
@@ -9,13 +9,13 @@
 #include <utility>
 #include <vector>
 
-#include "cli/landing_page.hpp"
-#include "cli/probe_handler.hpp"
 #include "engine/exception_barrier.hpp"
 #include "exporters/blackbox_metrics.hpp"
 #include "exporters/config_yaml.hpp"
+#include "serve/landing_page.hpp"
+#include "serve/probe_handler.hpp"
 
-namespace reachprobe::cli {
+namespace reachprobe::serve {
 namespace {
 
 using exporters::HttpRequest;
@@ -79,8 +79,7 @@ std::optional<std::string> strip_route_prefix(const std::string& path, const std
 
 namespace {
 
-net::awaitable<HttpResponse> route_unguarded(std::shared_ptr<ServeState> state,
-                                             HttpRequest req) {
+net::awaitable<HttpResponse> route_unguarded(std::shared_ptr<ServeState> state, HttpRequest req) {
   auto endpoint = strip_route_prefix(req.path, state->flags.route_prefix);
   if (!endpoint) co_return plain(404, "404 page not found\n");
   const std::string& path = *endpoint;
@@ -115,4 +114,4 @@ net::awaitable<HttpResponse> route(std::shared_ptr<ServeState> state, HttpReques
   co_return plain(500, "internal error: " + answered.error() + "\n");
 }
 
-}  // namespace reachprobe::cli
+}  // namespace reachprobe::serve

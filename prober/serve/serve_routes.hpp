@@ -3,11 +3,11 @@
 #include <optional>
 #include <string>
 
-#include "cli/serve_state.hpp"
 #include "engine/asio.hpp"
 #include "exporters/http_server.hpp"
+#include "serve/serve_state.hpp"
 
-namespace reachprobe::cli {
+namespace reachprobe::serve {
 
 // The endpoint a request path names under the route prefix ("/" or "/a/b/"): "/bb/probe" ->
 // "/probe", and the prefix itself with or without its trailing slash -> "/". Nullopt when the
@@ -19,4 +19,4 @@ std::optional<std::string> strip_route_prefix(const std::string& path, const std
 net::awaitable<exporters::HttpResponse> route(std::shared_ptr<ServeState> state,
                                               exporters::HttpRequest req);
 
-}  // namespace reachprobe::cli
+}  // namespace reachprobe::serve

@@ -3,13 +3,13 @@
 
 #include "engine/asio.hpp"
 #include "engine/probe_report.hpp"
-#include "engine/probe_session.hpp"
+#include "layers/probe_session.hpp"
 
-namespace reachprobe::engine {
+namespace reachprobe::layers {
 
 // Runs one target's layer plan within options.timeout and classifies the outcome. Takes its
 // arguments by value/shared_ptr because it is co_spawned (STYLE R15a).
 net::awaitable<ProbeReport> run_target(std::shared_ptr<Services> services, targets::Target target,
                                        LayerPlan plan, ProbeOptions options);
 
-}  // namespace reachprobe::engine
+}  // namespace reachprobe::layers

@@ -1,10 +1,13 @@
-#include "engine/module_plan.hpp"
+#include "layers/module_plan.hpp"
 
 #include <algorithm>
 
 #include "targets/target_parser.hpp"
 
-namespace reachprobe::engine {
+namespace reachprobe::layers {
+
+using engine::plan_for;
+using engine::PlannedLayer;
 namespace {
 
 using Result = targets::Expected<ModuleTarget>;
@@ -135,4 +138,4 @@ targets::Expected<ModuleTarget> apply_module(const targets::Module& module,
   return ModuleTarget{std::move(target).value(), std::move(plan).value()};
 }
 
-}  // namespace reachprobe::engine
+}  // namespace reachprobe::layers

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace reachprobe::cli {
+namespace reachprobe::serve {
 
 // The landing page's "recent probes", bounded by --history.limit exactly as blackbox_exporter's
 // ResultHistory: the last `limit` results, plus up to `limit` failures that have been pushed
@@ -42,4 +42,4 @@ class ProbeHistory {
   std::deque<Entry> preserved_;  // failures evicted from recent_, oldest first
 };
 
-}  // namespace reachprobe::cli
+}  // namespace reachprobe::serve

@@ -1,6 +1,6 @@
-#include "cli/landing_page.hpp"
+#include "serve/landing_page.hpp"
 
-namespace reachprobe::cli {
+namespace reachprobe::serve {
 
 std::string html_escape(std::string_view text) {
   std::string out;
@@ -50,4 +50,4 @@ std::string landing_page(const ProbeHistory& history, const std::string& link_pr
   return html + "</table></body></html>\n";
 }
 
-}  // namespace reachprobe::cli
+}  // namespace reachprobe::serve

@@ -8,15 +8,15 @@
 #include <optional>
 #include <string>
 
-#include "cli/probe_history.hpp"
-#include "cli/serve_flags.hpp"
 #include "engine/asio.hpp"
-#include "engine/probe_session.hpp"
 #include "exporters/logger.hpp"
+#include "layers/probe_session.hpp"
+#include "serve/probe_history.hpp"
+#include "serve/serve_settings.hpp"
 #include "targets/expected.hpp"
 #include "targets/module.hpp"
 
-namespace reachprobe::cli {
+namespace reachprobe::serve {
 
 // Everything `reachprobe serve` keeps between requests: the running config, the exporter's own
 // /metrics registry and the landing page's history. One io_context thread touches it.
@@ -24,7 +24,7 @@ struct ServeState {
   explicit ServeState(ServeFlags serve_flags);
 
   ServeFlags flags;
-  std::shared_ptr<engine::Services> services;
+  std::shared_ptr<layers::Services> services;
   targets::Config config;
   exporters::Logger log;
   prometheus::Registry registry;
@@ -53,4 +53,4 @@ void record_reload(ServeState& state, bool ok);
 // success, else the one-line reason. Never throws.
 net::awaitable<std::optional<std::string>> reload(std::shared_ptr<ServeState> state);
 
-}  // namespace reachprobe::cli
+}  // namespace reachprobe::serve

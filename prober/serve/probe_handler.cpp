@@ -1,4 +1,4 @@
-#include "cli/probe_handler.hpp"
+#include "serve/probe_handler.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -6,16 +6,16 @@
 #include <string>
 #include <utility>
 
-#include "engine/admitted_run.hpp"
-#include "engine/module_plan.hpp"
-#include "engine/runner.hpp"
 #include "exporters/blackbox_metrics.hpp"
 #include "exporters/config_yaml.hpp"
 #include "exporters/json_report.hpp"
+#include "layers/admitted_run.hpp"
+#include "layers/module_plan.hpp"
+#include "layers/runner.hpp"
 #include "targets/printable.hpp"
 #include "targets/target_parser.hpp"
 
-namespace reachprobe::cli {
+namespace reachprobe::serve {
 namespace {
 
 using exporters::HttpRequest;
@@ -65,11 +65,11 @@ net::awaitable<HttpResponse> handle_probe(std::shared_ptr<ServeState> state, Htt
   const targets::Module module = it->second;
   auto timeout = probe_timeout(req, module, state->flags.timeout_offset);
   if (!timeout) co_return plain(500, timeout.error() + "\n");
-  engine::ProbeOptions options;
+  layers::ProbeOptions options;
   options.trace_path = module.prober == targets::ProberKind::path;
   // One parse of the target, after the module has added its scheme and default port (R19):
   // the allow-list judges exactly the host the probe will contact, before any packet is sent.
-  auto applied = engine::apply_module(module, target, options);
+  auto applied = layers::apply_module(module, target, options);
   if (!applied) co_return plain(400, applied.error() + "\n");
   if (!state->config.allowed_targets.empty()) {
     auto allow = std::make_shared<const targets::AllowList>(state->config.allowed_targets);
@@ -87,7 +87,7 @@ net::awaitable<HttpResponse> handle_probe(std::shared_ptr<ServeState> state, Htt
   }
   options.timeout = *timeout;
   // Refused when the prober is short of descriptors; ended when the client goes away.
-  auto report = co_await engine::run_admitted(state->services, applied->target, applied->plan,
+  auto report = co_await layers::run_admitted(state->services, applied->target, applied->plan,
                                               options, req.client_gone);
   if (report.allow_list_refusal) co_return plain(400, *report.allow_list_refusal + "\n");
   // The prober failed, not the target: a failed scrape (README "Exporter limits").
@@ -111,4 +111,4 @@ net::awaitable<HttpResponse> handle_probe(std::shared_ptr<ServeState> state, Htt
   co_return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", std::move(body)};
 }
 
-}  // namespace reachprobe::cli
+}  // namespace reachprobe::serve

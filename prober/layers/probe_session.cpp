@@ -1,11 +1,11 @@
-#include "engine/probe_session.hpp"
+#include "layers/probe_session.hpp"
 
 #include <pwd.h>
 #include <unistd.h>
 
 #include <algorithm>
 
-namespace reachprobe::engine {
+namespace reachprobe::layers {
 
 std::chrono::nanoseconds ProbeSession::probe_interval() const {
   using namespace std::chrono_literals;
@@ -19,9 +19,9 @@ std::chrono::nanoseconds ProbeSession::probe_wait() const {
   return std::clamp<std::chrono::nanoseconds>(options.timeout / 4, 500ms, 2s);
 }
 
-}  // namespace reachprobe::engine
+}  // namespace reachprobe::layers
 
-namespace reachprobe::engine {
+namespace reachprobe::layers {
 
 // As ssh(1): the target's user@, else --ssh.user, else the local user name.
 std::string ProbeSession::ssh_user() const {
@@ -33,4 +33,4 @@ std::string ProbeSession::ssh_user() const {
   return "root";
 }
 
-}  // namespace reachprobe::engine
+}  // namespace reachprobe::layers

@@ -1,13 +1,16 @@
-#include "engine/admitted_run.hpp"
+#include "layers/admitted_run.hpp"
 
 #include <chrono>
 #include <cstdio>
 
 #include "classify/classifier.hpp"
 #include "engine/fd_budget.hpp"
-#include "engine/runner.hpp"
+#include "layers/runner.hpp"
 
-namespace reachprobe::engine {
+namespace reachprobe::layers {
+using engine::FdBudget;
+using engine::process_fd_budget;
+
 namespace {
 
 std::size_t in_flight = 0;
@@ -71,4 +74,4 @@ net::awaitable<ProbeReport> run_admitted(std::shared_ptr<Services> services, tar
   co_return report;
 }
 
-}  // namespace reachprobe::engine
+}  // namespace reachprobe::layers

@@ -1,4 +1,4 @@
-#include "cli/serve_state.hpp"
+#include "serve/serve_state.hpp"
 
 #include <unistd.h>
 
@@ -8,7 +8,7 @@
 
 #include "targets/config_loader.hpp"
 
-namespace reachprobe::cli {
+namespace reachprobe::serve {
 namespace {
 
 // The thread that loads configs for reload(). An io_context service, so io_context's destructor
@@ -117,4 +117,4 @@ net::awaitable<std::optional<std::string>> reload(std::shared_ptr<ServeState> st
   co_return std::nullopt;
 }
 
-}  // namespace reachprobe::cli
+}  // namespace reachprobe::serve
