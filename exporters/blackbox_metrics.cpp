@@ -11,8 +11,35 @@ namespace {
 
 using engine::Layer;
 using engine::Status;
-using prometheus::BuildGauge;
-using prometheus::Registry;
+// The blackbox families are written through this small builder, shaped like prometheus-cpp's,
+// into plain ProbeFamilies: /probe turns them into a fresh registry, /metrics keeps them per
+// scheduled key. One name mapping for both.
+using Registry = ProbeFamilies;
+
+class GaugeBuilder {
+ public:
+  GaugeBuilder& Name(std::string name) {
+    name_ = std::move(name);
+    return *this;
+  }
+  GaugeBuilder& Help(std::string help) {
+    help_ = std::move(help);
+    return *this;
+  }
+  GaugeFamily& Register(ProbeFamilies& families) {
+    for (auto& f : families.families)
+      if (f.name == name_) return f;
+    families.families.push_back(GaugeFamily{name_, help_, {}});
+    return families.families.back();
+  }
+
+ private:
+  std::string name_;
+  std::string help_;
+};
+GaugeBuilder BuildGauge() {
+  return {};
+}
 
 double secs(std::chrono::nanoseconds d) {
   return std::chrono::duration<double>(d).count();
@@ -308,10 +335,16 @@ void layer_metrics(Registry& r, const engine::ProbeReport& report) {
 
 }  // namespace
 
-std::shared_ptr<prometheus::Registry> probe_registry(const engine::ProbeReport& report,
-                                                     const std::string& prober) {
-  auto registry = std::make_shared<Registry>();
-  auto& r = *registry;
+GaugeSample& GaugeFamily::Add(const prometheus::Labels& labels) {
+  for (auto& sample : samples)
+    if (sample.labels == labels) return sample;
+  samples.push_back(GaugeSample{labels, 0});
+  return samples.back();
+}
+
+ProbeFamilies probe_families(const engine::ProbeReport& report, const std::string& prober) {
+  ProbeFamilies families;
+  auto& r = families;
   gauge(r, "probe_success", "Displays whether or not the probe was a success",
         report.success ? 1 : 0);
   gauge(r, "probe_duration_seconds", "Returns how long the probe took to complete in seconds",
@@ -330,6 +363,16 @@ std::shared_ptr<prometheus::Registry> probe_registry(const engine::ProbeReport& 
   else if (prober == "dns")
     dns_metrics(r, report);
   layer_metrics(r, report);
+  return families;
+}
+
+std::shared_ptr<prometheus::Registry> probe_registry(const engine::ProbeReport& report,
+                                                     const std::string& prober) {
+  auto registry = std::make_shared<prometheus::Registry>();
+  for (const auto& family : probe_families(report, prober).families) {
+    auto& gauges = prometheus::BuildGauge().Name(family.name).Help(family.help).Register(*registry);
+    for (const auto& sample : family.samples) gauges.Add(sample.labels).Set(sample.value);
+  }
   return registry;
 }
 

@@ -1,16 +1,41 @@
 #pragma once
 #include <prometheus/registry.h>
 
+#include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/probe_report.hpp"
 
 namespace reachprobe::exporters {
 
-// One /probe answer as blackbox_exporter shapes it: a fresh registry holding probe_success,
-// probe_duration_seconds and the prober's blackbox metric names (same meanings), plus
-// reachprobe's layer metrics (CONTRACT §5). `prober` is the module's kind ("http", "tcp", ...).
+struct GaugeSample {
+  prometheus::Labels labels;
+  double value = 0;
+  void Set(double v) { value = v; }
+};
+
+struct GaugeFamily {
+  std::string name;
+  std::string help;
+  std::vector<GaugeSample> samples;
+  // The sample with these labels, made on first use (as prometheus-cpp's Family::Add).
+  GaugeSample& Add(const prometheus::Labels& labels);
+};
+
+// A probe's gauges by family, in the order blackbox writes them. A deque: references to a
+// family stay valid while more are added.
+struct ProbeFamilies {
+  std::deque<GaugeFamily> families;
+};
+
+// The one mapping from a report to blackbox's metric names (plus reachprobe's layer metrics):
+// probe_success, probe_duration_seconds, the prober's families. `prober` is the module's kind.
+ProbeFamilies probe_families(const engine::ProbeReport& report, const std::string& prober);
+
+// One /probe answer as blackbox_exporter shapes it: a fresh registry of probe_families()
+// (CONTRACT §5).
 std::shared_ptr<prometheus::Registry> probe_registry(const engine::ProbeReport& report,
                                                      const std::string& prober);
 

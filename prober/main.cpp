@@ -5,13 +5,14 @@
 
 #include "cli/check_command.hpp"
 #include "cli/serve_command.hpp"
-#include "targets/config_loader.hpp"
+#include "cli/validate_command.hpp"
 
 namespace {
 
 constexpr const char* kUsage =
     "usage: reachprobe check [flags] TARGET...   one-shot layered diagnosis\n"
-    "       reachprobe serve [--config.file F] [--web.listen-address :9115] [--timeout-offset 0.5]\n"
+    "       reachprobe serve [--config.file F] [--web.listen-address :9115] [--timeout-offset "
+    "0.5]\n"
     "       reachprobe validate --config.file F\n"
     "       reachprobe version\n"
     "Run 'reachprobe check --help' for the check flags.\n";
@@ -31,25 +32,7 @@ int main(int argc, char** argv) {
     std::cout << "reachprobe " << REACHPROBE_VERSION << "\n";
     return 0;
   }
-  if (command == "validate") {
-    // reachprobe validate --config.file F: exit 0 when it loads, 2 with the reason.
-    std::string file = "reachprobe.yml";
-    for (std::size_t i = 0; i < rest.size(); ++i) {
-      if (rest[i].rfind("--config.file=", 0) == 0) file = rest[i].substr(14);
-      else if (rest[i] == "--config.file" && i + 1 < rest.size()) file = rest[++i];
-      else {
-        std::cerr << "reachprobe: validate: unknown argument \"" << rest[i] << "\"\n";
-        return 2;
-      }
-    }
-    auto config = reachprobe::targets::load_config_file(file);
-    if (!config) {
-      std::cerr << "reachprobe: " << config.error() << "\n";
-      return 2;
-    }
-    std::cout << file << ": " << config->modules.size() << " modules OK\n";
-    return 0;
-  }
+  if (command == "validate") return reachprobe::cli::run_validate_command(rest);
   if (command == "serve") return reachprobe::cli::run_serve_command(rest);
   std::cerr << "reachprobe: unknown command \"" << command << "\"\n" << kUsage;
   return 2;

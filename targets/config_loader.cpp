@@ -328,6 +328,14 @@ class Reader {
   void grpc(const YAML::Node& node, Module& module) const;
   void ssh(const YAML::Node& node, SshSpec& spec) const;
   Module module(const std::string& name, const YAML::Node& node) const;
+  SchedulerSpec scheduler(const YAML::Node& node) const;
+  std::vector<ScheduledGroup> target_groups(const YAML::Node& node) const;
+  std::vector<FileSdSpec> file_sd(const YAML::Node& node) const;
+  std::vector<std::string> module_names(const YAML::Node& node, const std::string& what) const;
+  std::chrono::nanoseconds interval(const YAML::Node& node, const std::string& what) const;
+  std::string origin(const YAML::Node& node) const {
+    return file_ + ":" + std::to_string(line_of(node.Mark().line));
+  }
 
   const std::string& file() const { return file_; }
 
@@ -726,6 +734,128 @@ void Reader::ssh(const YAML::Node& node, SshSpec& spec) const {
   }
 }
 
+SchedulerSpec Reader::scheduler(const YAML::Node& node) const {
+  SchedulerSpec spec;
+  map(node, "config.Scheduler", {"vantage", "shard", "max_concurrency"},
+      [&](const std::string& key, const YAML::Node& v) {
+        if (key == "vantage") {
+          spec.vantage = text(v, key);
+        } else if (key == "max_concurrency") {
+          spec.max_concurrency = integer(v, key);
+          if (spec.max_concurrency < 1) fail(v, "max_concurrency must be at least 1");
+        } else {
+          // "i/n": this instance's share of the keys, 0 <= i < n.
+          std::string shard = text(v, key);
+          auto slash = shard.find('/');
+          int index = -1;
+          int count = 0;
+          bool parsed = false;
+          if (slash != std::string::npos) {
+            auto a = std::from_chars(shard.data(), shard.data() + slash, index);
+            auto b = std::from_chars(shard.data() + slash + 1, shard.data() + shard.size(), count);
+            parsed = a.ec == std::errc() && a.ptr == shard.data() + slash && b.ec == std::errc() &&
+                     b.ptr == shard.data() + shard.size();
+          }
+          if (!parsed || count < 1 || index < 0 || index >= count) {
+            fail(v, "shard " + quote_printable(shard) + " is not i/n with 0 <= i < n (e.g. 0/3)");
+          }
+          spec.shard_index = index;
+          spec.shard_count = count;
+        }
+      });
+  return spec;
+}
+
+std::chrono::nanoseconds Reader::interval(const YAML::Node& node, const std::string& what) const {
+  auto d = parse_go_duration(text(node, what));
+  if (!d) fail(node, what + ": " + d.error());
+  if (d->count() <= 0) fail(node, what + " must be above 0");
+  return *d;
+}
+
+// `module: M` or `modules: [M, ...]`; names are checked against modules: once all is read.
+std::vector<std::string> Reader::module_names(const YAML::Node& node,
+                                              const std::string& what) const {
+  if (what == "module") return {text(node, what)};
+  auto names = strings(node, what);
+  if (names.empty()) fail(node, "modules must list at least one module");
+  return names;
+}
+
+std::vector<ScheduledGroup> Reader::target_groups(const YAML::Node& node) const {
+  if (!node.IsSequence()) fail(node, "targets must be a list of target groups");
+  std::vector<ScheduledGroup> groups;
+  for (const auto& item : node) {
+    ScheduledGroup group;
+    group.origin = origin(item);
+    bool has_module = false;
+    map(item, "config.TargetGroup", {"targets", "module", "modules", "interval", "labels"},
+        [&](const std::string& key, const YAML::Node& v) {
+          if (key == "targets") {
+            if (!v.IsSequence()) fail(v, "targets must be a list");
+            for (const auto& t : v) {
+              auto target = text(t, "target");
+              if (target.empty()) fail(t, "a target must not be empty");
+              group.targets.push_back(target);
+              group.target_lines.push_back(line_of(t.Mark().line));
+            }
+          } else if (key == "module" || key == "modules") {
+            if (has_module) fail(v, "give module or modules, not both");
+            has_module = true;
+            group.modules = module_names(v, key);
+          } else if (key == "interval") {
+            group.interval = interval(v, key);
+          } else {
+            map(v, "labels", {}, [&](const std::string& name, const YAML::Node& value) {
+              if (!is_valid_label_name(name) || name.starts_with("__"))
+                fail(value, "label name " + quote_printable(name) + " is not valid");
+              if (is_reserved_label(name))
+                fail(value, "label " + name + " is set by the scheduler; choose another name");
+              group.labels[name] = text(value, "label " + name);
+            });
+          }
+        });
+    if (group.targets.empty()) fail(item, "a target group needs targets");
+    groups.push_back(std::move(group));
+  }
+  return groups;
+}
+
+std::vector<FileSdSpec> Reader::file_sd(const YAML::Node& node) const {
+  if (!node.IsSequence()) fail(node, "file_sd_configs must be a list");
+  std::vector<FileSdSpec> out;
+  for (const auto& item : node) {
+    FileSdSpec spec;
+    spec.origin = origin(item);
+    bool has_module = false;
+    map(item, "config.FileSDConfig", {"files", "refresh_interval", "module", "modules", "interval"},
+        [&](const std::string& key, const YAML::Node& v) {
+          if (key == "files") {
+            spec.files = strings(v, key);
+            for (std::size_t i = 0; i < spec.files.size(); ++i) {
+              const auto& f = spec.files[i];
+              auto slash = f.rfind('/');
+              std::string dir = slash == std::string::npos ? "" : f.substr(0, slash);
+              if (f.empty() || dir.find_first_of("*?[") != std::string::npos)
+                fail(v[i], "file " + quote_printable(f) +
+                               ": a glob is allowed in the last path segment only");
+            }
+          } else if (key == "refresh_interval") {
+            spec.refresh_interval = interval(v, key);
+          } else if (key == "module" || key == "modules") {
+            if (has_module) fail(v, "give module or modules, not both");
+            has_module = true;
+            spec.modules = module_names(v, key);
+          } else {
+            spec.interval = interval(v, key);
+          }
+        });
+    if (spec.files.empty()) fail(item, "a file_sd_configs entry needs files");
+    out.push_back(std::move(spec));
+  }
+  return out;
+}
+
 Module Reader::module(const std::string& name, const YAML::Node& node) const {
   Module m;
   m.name = name;
@@ -823,6 +953,34 @@ std::optional<std::size_t> first_non_utf8(std::string_view text) {
   }
   return std::nullopt;
 }
+// After the whole file is read (modules: may come after targets:): every module an entry names
+// exists, and no module's timeout is longer than the interval it runs at.
+void check_scheduled_modules(const Reader& reader, const Config& config, const YAML::Node& entry,
+                             const std::vector<std::string>& modules,
+                             std::chrono::nanoseconds interval) {
+  YAML::Node at = entry["module"] ? entry["module"] : entry["modules"] ? entry["modules"] : entry;
+  for (const auto& name : modules) {
+    auto it = config.modules.find(name);
+    if (it == config.modules.end()) reader.fail(at, "unknown module " + quote_printable(name));
+    if (it->second.timeout > interval) {
+      std::string every = entry["interval"] ? entry["interval"].Scalar() : "60s (the default)";
+      reader.fail(entry["interval"] ? entry["interval"] : at,
+                  "module " + name + "'s timeout is longer than the interval " + every);
+    }
+  }
+}
+
+void check_schedule(const Reader& reader, const Config& config, const YAML::Node& targets,
+                    const YAML::Node& file_sd) {
+  for (std::size_t i = 0; i < config.target_groups.size(); ++i) {
+    const auto& group = config.target_groups[i];
+    check_scheduled_modules(reader, config, targets[i], group.modules, group.interval);
+  }
+  for (std::size_t i = 0; i < config.file_sd.size(); ++i) {
+    const auto& spec = config.file_sd[i];
+    check_scheduled_modules(reader, config, file_sd[i], spec.modules, spec.interval);
+  }
+}
 }  // namespace
 
 Expected<Config> load_config_text(const std::string& text, const std::string& name) {
@@ -836,6 +994,8 @@ Expected<Config> load_config_text(const std::string& text, const std::string& na
   Reader reader(name, std::max(line_count, 1));
   Config config;
   config.file = name;
+  YAML::Node targets_node;  // targets: and file_sd_configs:, checked once all is read
+  YAML::Node file_sd_node;
   try {
     YAML::Node root = YAML::Load(text);
     // Go's yaml decoder answers an empty document (nothing, or only comments) with EOF, and
@@ -853,8 +1013,23 @@ Expected<Config> load_config_text(const std::string& text, const std::string& na
       if (only_comments) return Expected<Config>::failure(name + ":1: empty config file");
     }
     reader.map(
-        root, "config.Config", {"modules", "allowed_targets", "targets", "file_sd_configs"},
+        root, "config.Config",
+        {"modules", "allowed_targets", "scheduler", "targets", "file_sd_configs"},
         [&](const std::string& key, const YAML::Node& v) {
+          if (key == "scheduler") {
+            config.scheduler = reader.scheduler(v);
+            return;
+          }
+          if (key == "targets") {
+            config.target_groups = reader.target_groups(v);
+            targets_node = v;
+            return;
+          }
+          if (key == "file_sd_configs") {
+            config.file_sd = reader.file_sd(v);
+            file_sd_node = v;
+            return;
+          }
           if (key == "allowed_targets") {
             config.allowed_targets = reader.strings(v, key);
             for (std::size_t i = 0; i < config.allowed_targets.size(); ++i) {
@@ -878,6 +1053,7 @@ Expected<Config> load_config_text(const std::string& text, const std::string& na
             }
           }
         });
+    check_schedule(reader, config, targets_node, file_sd_node);
   } catch (const ConfigError& e) {
     return Expected<Config>::failure(e.message);
   } catch (const YAML::Exception& e) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "targets/pattern.hpp"
+#include "targets/schedule_spec.hpp"
 #include "targets/ssh_spec.hpp"
 #include "targets/web_spec.hpp"
 
@@ -106,6 +107,11 @@ struct Config {
   // /probe refuses any other target, so the exporter cannot be used to reach arbitrary hosts.
   // Judged through targets::AllowList (allow_list.hpp).
   std::vector<std::string> allowed_targets;
+  // Scheduled probing (CONTRACT §7): checked for shape, module names and intervals here; the
+  // targets themselves are parsed against their modules when the keys are built.
+  SchedulerSpec scheduler;
+  std::vector<ScheduledGroup> target_groups;
+  std::vector<FileSdSpec> file_sd;
 };
 
 // blackbox_exporter's default modules, used when no config file exists.

@@ -83,6 +83,7 @@ int run_daemon(ServeFlags flags, targets::Config config, std::ostream& errors) {
   if (auto resolver = net_io::DnsResolver::create(io.get_executor(), std::nullopt)) {
     state->services->resolver = std::move(resolver).value();
   }
+  start_schedule(state);
   auto acceptor = open_listener(io, state->flags.listen);
   if (!acceptor) return fail(acceptor.error());
   auto security = load_security(state->flags);
@@ -114,6 +115,7 @@ int run_daemon(ServeFlags flags, targets::Config config, std::ostream& errors) {
           signals.async_wait(on_signal);
           return;
         }
+        state->schedule->stop();
         state->services->shutdown();
         io.stop();
       };

@@ -85,8 +85,9 @@ net::awaitable<HttpResponse> route_unguarded(std::shared_ptr<ServeState> state, 
   const std::string& path = *endpoint;
   if (path == "/probe") co_return co_await handle_probe(state, std::move(req));
   if (path == "/metrics") {
-    co_return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
-                           exporters::serialize(state->registry) + process_metrics()};
+    co_return HttpResponse{
+        200, "text/plain; version=0.0.4; charset=utf-8",
+        exporters::serialize(state->registry) + process_metrics() + scheduled_exposition(*state)};
   }
   if (path == "/config") co_return plain(200, exporters::config_to_yaml(state->config));
   if (path == "/logs") co_return probe_logs(*state, req.query["id"]);

@@ -85,7 +85,44 @@ ServeState::ServeState(ServeFlags serve_flags)
 
 targets::Expected<targets::Config> load_serve_config(const std::string& file) {
   if (access(file.c_str(), F_OK) != 0) return targets::default_config();
-  return targets::load_config_file(file);
+  auto config = targets::load_config_file(file);
+  if (!config) return config;
+  // Every target parsed against its module now, so a bad entry refuses the load (and a reload).
+  auto keys = schedule::build_config_keys(*config, "check");
+  if (!keys) return targets::Expected<targets::Config>::failure(keys.error());
+  return config;
+}
+
+void start_schedule(const std::shared_ptr<ServeState>& state) {
+  std::weak_ptr<ServeState> weak = state;
+  auto on_bug = [weak](const std::string& target, const std::string& what) {
+    auto s = weak.lock();
+    if (!s) return;
+    s->internal_errors.Add({}).Increment();
+    s->log.log(exporters::Logger::Level::error, "Scheduled probe failed with an internal error",
+               {{"target", target}, {"err", what}});
+  };
+  auto warn = [weak](const std::string& what, const std::string& detail) {
+    if (auto s = weak.lock()) s->log.log(exporters::Logger::Level::warn, what, {{"err", detail}});
+  };
+  state->schedule = std::make_unique<schedule::ScheduleService>(state->services, on_bug, warn);
+  state->schedule->add_sink(&state->scheduled_metrics);
+  if (auto error = state->schedule->configure(state->config)) {
+    state->log.log(exporters::Logger::Level::error, "Scheduled targets refused", {{"err", *error}});
+  }
+}
+
+std::string scheduled_exposition(const ServeState& state) {
+  std::string out;
+  if (!state.schedule) return out;
+  exporters::SchedulerFigures figures;
+  figures.keys = state.schedule->keys();
+  figures.in_flight = state.schedule->in_flight();
+  figures.start_lag = state.schedule->start_lag();
+  figures.sd_file_read_errors = state.schedule->sd_file_read_errors();
+  exporters::render_scheduler_figures(figures, out);
+  state.scheduled_metrics.render(out);
+  return out;
 }
 
 void record_reload(ServeState& state, bool ok) {
@@ -109,6 +146,14 @@ net::awaitable<std::optional<std::string>> reload(std::shared_ptr<ServeState> st
                    {{"err", outcome.error}});
     record_reload(*state, false);
     co_return outcome.error;
+  }
+  if (state->schedule) {
+    // Checked on the worker already; a refusal here would be a bug, and keeps the old config.
+    if (auto error = state->schedule->configure(*outcome.config)) {
+      state->log.log(exporters::Logger::Level::error, "Error reloading config", {{"err", *error}});
+      record_reload(*state, false);
+      co_return *error;
+    }
   }
   state->config = std::move(*outcome.config);
   record_reload(*state, true);

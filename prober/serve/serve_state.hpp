@@ -10,7 +10,9 @@
 
 #include "engine/asio.hpp"
 #include "exporters/logger.hpp"
+#include "exporters/scheduled_metrics.hpp"
 #include "layers/probe_session.hpp"
+#include "schedule/schedule_service.hpp"
 #include "serve/probe_history.hpp"
 #include "serve/serve_settings.hpp"
 #include "targets/expected.hpp"
@@ -35,9 +37,19 @@ struct ServeState {
   // Exceptions caught by the barrier around each request (bugs, never network outcomes).
   prometheus::Family<prometheus::Counter>& internal_errors;
   ProbeHistory history;
+  // The scheduled keys' /metrics families, fed by the schedule (declared first: it outlives it).
+  exporters::ScheduledMetrics scheduled_metrics;
+  std::unique_ptr<schedule::ScheduleService> schedule;  // set once the Services exist
 };
 
-// The config file, or the built-in default modules when it does not exist (CONTRACT §2). Reads
+// Starts the scheduled half (CONTRACT §7) on state.services with state.config's targets.
+void start_schedule(const std::shared_ptr<ServeState>& state);
+
+// The scheduled families and the scheduler's own, in the text format, for /metrics.
+std::string scheduled_exposition(const ServeState& state);
+
+// The config file, or the built-in default modules when it does not exist (CONTRACT §2), with
+// its scheduled targets checked against their modules (FILE:LINE errors). Reads
 // every file the config names (bounded, non-blocking) and imports its SSH keys, so it may take
 // a while: once serving, call it only through reload(), off the io_context thread.
 targets::Expected<targets::Config> load_serve_config(const std::string& file);
