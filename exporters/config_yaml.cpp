@@ -1,5 +1,7 @@
 #include "exporters/config_yaml.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -268,6 +270,61 @@ std::string redacted_send(std::string_view line) {
   return std::string(line.substr(0, blank)) + " " + Secret::redacted();
 }
 
+namespace {
+
+// Always double-quoted: inside a flow collection a plain scalar may not hold `,` `[` `{` and
+// friends. A JSON string is a valid YAML double-quoted scalar.
+std::string quoted(const std::string& text) {
+  return nlohmann::json(text).dump();
+}
+
+// A list in flow style: ["a", "b"].
+std::string flow_list(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + quoted(items[i]);
+  return out + "]";
+}
+
+// scheduler:, targets: and file_sd_configs: (CONTRACT §7), when the config has them.
+void write_schedule(YamlWriter& w, const targets::Config& config) {
+  const auto& s = config.scheduler;
+  targets::SchedulerSpec defaults;
+  if (!s.vantage.empty() || s.shard_count != 1 || s.max_concurrency != defaults.max_concurrency) {
+    w.begin("scheduler");
+    w.text_if("vantage", s.vantage);
+    if (s.shard_count != 1)
+      w.text("shard", std::to_string(s.shard_index) + "/" + std::to_string(s.shard_count));
+    w.number("max_concurrency", s.max_concurrency);
+    w.end();
+  }
+  std::vector<YamlWriter::Fields> groups;
+  for (const auto& g : config.target_groups) {
+    YamlWriter::Fields fields = {{"targets", flow_list(g.targets)}};
+    if (!g.modules.empty()) fields.emplace_back("modules", flow_list(g.modules));
+    fields.emplace_back("interval", yaml_scalar(format_duration(g.interval)));
+    if (!g.labels.empty()) {
+      std::string labels = "{";
+      for (const auto& [name, value] : g.labels)
+        labels += (labels.size() > 1 ? ", " : "") + quoted(name) + ": " + quoted(value);
+      fields.emplace_back("labels", labels + "}");
+    }
+    groups.push_back(std::move(fields));
+  }
+  w.mappings("targets", groups);
+  std::vector<YamlWriter::Fields> entries;
+  for (const auto& f : config.file_sd) {
+    YamlWriter::Fields fields = {
+        {"files", flow_list(f.files)},
+        {"refresh_interval", yaml_scalar(format_duration(f.refresh_interval))}};
+    if (!f.modules.empty()) fields.emplace_back("modules", flow_list(f.modules));
+    fields.emplace_back("interval", yaml_scalar(format_duration(f.interval)));
+    entries.push_back(std::move(fields));
+  }
+  w.mappings("file_sd_configs", entries);
+}
+
+}  // namespace
+
 std::string module_to_yaml(const targets::Module& module) {
   YamlWriter w;
   write_module(w, module);
@@ -288,6 +345,7 @@ std::string config_to_yaml(const targets::Config& config) {
     w.end();
   }
   w.strings("allowed_targets", config.allowed_targets);
+  write_schedule(w, config);
   return w.take();
 }
 
