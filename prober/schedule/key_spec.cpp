@@ -98,6 +98,7 @@ Expected<std::vector<KeySpec>> build_keys(const targets::ScheduledGroup& group,
                                           const std::string& vantage) {
   using Result = Expected<std::vector<KeySpec>>;
   std::vector<KeySpec> keys;
+  std::map<std::string, std::shared_ptr<const layers::ProbeOptions>> shared;  // by module
   for (std::size_t t = 0; t < group.targets.size(); ++t) {
     const auto& text = group.targets[t];
     std::string origin = group.origin;
@@ -132,11 +133,16 @@ Expected<std::vector<KeySpec>> build_keys(const targets::ScheduledGroup& group,
       key.module_name = planned->module_name;
       key.target = std::move(planned->target);
       key.plan = std::move(planned->plan);
-      key.options = std::move(planned->options);
       key.interval = group.interval;
-      if (key.options.timeout.count() <= 0) {
-        key.options.timeout = std::min<std::chrono::nanoseconds>(kDefaultTimeout, group.interval);
+      auto& options = shared[key.module_name];
+      if (!options) {
+        if (planned->options.timeout.count() <= 0) {
+          planned->options.timeout =
+              std::min<std::chrono::nanoseconds>(kDefaultTimeout, group.interval);
+        }
+        options = std::make_shared<const layers::ProbeOptions>(std::move(planned->options));
       }
+      key.options = options;
       key.hash = key_hash(text, key.module_name);
       key.origin = origin;
       key.identity.id = text + '\0' + key.module_name;

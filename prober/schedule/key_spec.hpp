@@ -1,6 +1,7 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,9 @@ struct KeySpec {
   std::string module_name;
   targets::Target target;
   engine::LayerPlan plan;
-  layers::ProbeOptions options;
+  // Shared by the keys of one group and module (options come from the module alone): at
+  // 10,000 keys a copy each would be tens of MiB.
+  std::shared_ptr<const layers::ProbeOptions> options;
   std::chrono::nanoseconds interval{0};
   std::uint64_t hash = 0;  // stable over restarts and instances: spreads starts, picks shards
   std::string origin;      // FILE:LINE that listed it
@@ -38,6 +41,8 @@ bool in_shard(const KeySpec& key, const targets::SchedulerSpec& scheduler);
 targets::Expected<std::vector<KeySpec>> build_keys(const targets::ScheduledGroup& group,
                                                    const targets::Config& config,
                                                    const std::string& vantage);
+
+using KeyList = std::vector<std::shared_ptr<const KeySpec>>;
 
 // Every key of the config's `targets:`, in order; the first error.
 targets::Expected<std::vector<KeySpec>> build_config_keys(const targets::Config& config,

@@ -14,7 +14,8 @@ std::optional<std::string> ScheduleService::configure(const targets::Config& con
   if (!keys) return keys.error();
   config_ = std::make_shared<const targets::Config>(config);
   vantage_ = std::move(vantage);
-  config_keys_ = std::move(keys).value();
+  config_keys_.clear();
+  for (auto& key : *keys) config_keys_.push_back(std::make_shared<const KeySpec>(std::move(key)));
   scheduler_.set_max_concurrency(config.scheduler.max_concurrency);
   // A new watcher for the new entries; the files' last keys stay until its first scan (at
   // once) replaces them, so unchanged keys keep their schedule across the reload.
@@ -32,15 +33,16 @@ std::optional<std::string> ScheduleService::configure(const targets::Config& con
   return std::nullopt;
 }
 
-targets::Expected<std::vector<KeySpec>> ScheduleService::file_keys(
-    std::size_t entry, const std::vector<targets::SdGroup>& groups, const std::string& file) const {
-  std::vector<KeySpec> keys;
+targets::Expected<KeyList> ScheduleService::file_keys(std::size_t entry,
+                                                      const std::vector<targets::SdGroup>& groups,
+                                                      const std::string& file) const {
+  KeyList keys;
   for (const auto& sd : groups) {
     auto group = sd_group(sd, config_->file_sd[entry], file);
-    if (!group) return targets::Expected<std::vector<KeySpec>>::failure(group.error());
+    if (!group) return targets::Expected<KeyList>::failure(group.error());
     auto built = build_keys(*group, *config_, vantage_);
-    if (!built) return built;
-    for (auto& key : *built) keys.push_back(std::move(key));
+    if (!built) return targets::Expected<KeyList>::failure(built.error());
+    for (auto& key : *built) keys.push_back(std::make_shared<const KeySpec>(std::move(key)));
   }
   return keys;
 }
@@ -49,7 +51,7 @@ void ScheduleService::on_scan(std::size_t entry, SdScan scan) {
   if (!config_ || entry >= config_->file_sd.size()) return;
   for (auto& [file, groups] : scan) {
     auto keys = groups ? file_keys(entry, *groups, file)
-                       : targets::Expected<std::vector<KeySpec>>::failure(groups.error());
+                       : targets::Expected<KeyList>::failure(groups.error());
     if (!keys) {
       // The file's last good keys stay (CONTRACT §7); the error is counted and logged.
       ++sd_errors_[file];
@@ -67,15 +69,15 @@ void ScheduleService::on_scan(std::size_t entry, SdScan scan) {
 
 void ScheduleService::publish() {
   if (!config_) return;
-  std::vector<KeySpec> all;
+  KeyList all;
   std::set<std::string> ids;
   std::size_t duplicates = 0;
-  auto take = [&](const KeySpec& key) {
-    if (!ids.insert(key.identity.id).second) {
+  auto take = [&](const std::shared_ptr<const KeySpec>& key) {
+    if (!ids.insert(key->identity.id).second) {
       ++duplicates;
       return;
     }
-    if (in_shard(key, config_->scheduler)) all.push_back(key);
+    if (in_shard(*key, config_->scheduler)) all.push_back(key);
   };
   for (const auto& key : config_keys_) take(key);
   for (const auto& [where, keys] : file_keys_)
@@ -84,7 +86,7 @@ void ScheduleService::publish() {
     warn_("Keys listed more than once; the first listing is probed",
           std::to_string(duplicates) + " duplicate (target, module) listings");
   }
-  scheduler_.apply(std::move(all));
+  scheduler_.apply(all);
 }
 
 void ScheduleService::stop() {

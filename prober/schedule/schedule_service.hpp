@@ -44,9 +44,9 @@ class ScheduleService {
 
  private:
   void on_scan(std::size_t entry, SdScan scan);
-  targets::Expected<std::vector<KeySpec>> file_keys(std::size_t entry,
-                                                    const std::vector<targets::SdGroup>& groups,
-                                                    const std::string& file) const;
+  targets::Expected<KeyList> file_keys(std::size_t entry,
+                                       const std::vector<targets::SdGroup>& groups,
+                                       const std::string& file) const;
   void publish();
 
   std::shared_ptr<layers::Services> services_;
@@ -55,9 +55,9 @@ class ScheduleService {
   std::unique_ptr<FileSdWatcher> watcher_;
   std::shared_ptr<const targets::Config> config_;
   std::string vantage_;
-  std::vector<KeySpec> config_keys_;
+  KeyList config_keys_;
   // The last good keys of each file, by (file_sd_configs entry, path).
-  std::map<std::pair<std::size_t, std::string>, std::vector<KeySpec>> file_keys_;
+  std::map<std::pair<std::size_t, std::string>, KeyList> file_keys_;
   std::map<std::string, std::uint64_t> sd_errors_;
 };
 

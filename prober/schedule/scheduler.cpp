@@ -14,8 +14,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct KeyState {
-  KeyState(net::any_io_executor executor, KeySpec key) : spec(std::move(key)), timer(executor) {}
-  KeySpec spec;
+  KeyState(net::any_io_executor executor, std::shared_ptr<const KeySpec> key)
+      : spec(std::move(key)), timer(executor) {}
+  std::shared_ptr<const KeySpec> spec;  // replaced, never changed, by apply()
   net::steady_timer timer;
   bool running = false;  // a run (waiting for a slot or probing) is under way
   bool removed = false;
@@ -86,24 +87,24 @@ net::awaitable<void> run_once(std::shared_ptr<Core> core, std::shared_ptr<KeySta
   }
   double lag = std::chrono::duration<double>(Clock::now() - intended).count();
   core->start_lag.observe(engine::kStartLagBuckets, std::max(lag, 0.0));
-  const KeySpec key = state->spec;  // a reload while this runs must not change it under it
+  const auto key = state->spec;  // a reload while this runs must not change it under it
   auto outcome = co_await engine::catch_bugs(
-      layers::run_target(core->services, key.target, key.plan, key.options));
+      layers::run_target(core->services, key->target, key->plan, *key->options));
   release_slot(*core);
   state->running = false;
   engine::ProbeReport report;
   if (outcome) {
     report = std::move(outcome).value();
   } else {
-    core->on_bug(key.target_text, outcome.error());
-    report = internal_error_report(key, outcome.error());
+    core->on_bug(key->target_text, outcome.error());
+    report = internal_error_report(*key, outcome.error());
   }
   if (state->removed || core->stopped) co_return;  // its series already left
-  for (auto* sink : core->sinks) sink->run_finished(key.identity.id, report);
+  for (auto* sink : core->sinks) sink->run_finished(key->identity.id, report);
 }
 
 void skipped(Core& core, const KeyState& state) {
-  for (auto* sink : core.sinks) sink->run_skipped(state.spec.identity.id);
+  for (auto* sink : core.sinks) sink->run_skipped(state.spec->identity.id);
 }
 
 void report_loop_bug(const std::shared_ptr<Core>& core, const std::string& id,
@@ -119,14 +120,14 @@ void report_loop_bug(const std::shared_ptr<Core>& core, const std::string& id,
 }
 
 net::awaitable<void> key_loop(std::shared_ptr<Core> core, std::shared_ptr<KeyState> state) {
-  auto next = Clock::now() + phase_of(state->spec);
+  auto next = Clock::now() + phase_of(*state->spec);
   for (;;) {
     state->timer.expires_at(next);
     co_await state->timer.async_wait(use_result);
     if (state->removed || core->stopped) co_return;
     if (state->rephase) {
       state->rephase = false;
-      next = Clock::now() + phase_of(state->spec);
+      next = Clock::now() + phase_of(*state->spec);
       continue;
     }
     if (state->running) {
@@ -134,14 +135,14 @@ net::awaitable<void> key_loop(std::shared_ptr<Core> core, std::shared_ptr<KeySta
     } else {
       state->running = true;
       net::co_spawn(core->services->executor, run_once(core, state, next),
-                    [core, id = state->spec.target_text](std::exception_ptr e) {
+                    [core, id = state->spec->target_text](std::exception_ptr e) {
                       report_loop_bug(core, id, e);
                     });
     }
-    next += state->spec.interval;
+    next += state->spec->interval;
     // The loop fell more than an interval behind (the process was stopped or starved): those
     // ticks did not run, and say so.
-    for (auto now = Clock::now(); next < now; next += state->spec.interval) skipped(*core, *state);
+    for (auto now = Clock::now(); next < now; next += state->spec->interval) skipped(*core, *state);
   }
 }
 
@@ -172,10 +173,10 @@ void Scheduler::set_max_concurrency(int max) {
   }
 }
 
-void Scheduler::apply(std::vector<KeySpec> keys) {
+void Scheduler::apply(const KeyList& keys) {
   auto& core = *core_;
-  std::map<std::string, KeySpec*> incoming;
-  for (auto& key : keys) incoming.emplace(key.identity.id, &key);  // the first of an id wins
+  std::map<std::string, std::shared_ptr<const KeySpec>> incoming;
+  for (const auto& key : keys) incoming.emplace(key->identity.id, key);  // the first of an id wins
   for (auto it = core.keys.begin(); it != core.keys.end();) {
     if (incoming.contains(it->first)) {
       ++it;
@@ -189,19 +190,19 @@ void Scheduler::apply(std::vector<KeySpec> keys) {
   for (auto& [id, key] : incoming) {
     auto found = core.keys.find(id);
     if (found == core.keys.end()) {
-      auto state = std::make_shared<KeyState>(core.services->executor, std::move(*key));
+      auto state = std::make_shared<KeyState>(core.services->executor, key);
       core.keys.emplace(id, state);
-      for (auto* sink : core.sinks) sink->key_added(state->spec.identity);
+      for (auto* sink : core.sinks) sink->key_added(key->identity);
       net::co_spawn(core.services->executor, key_loop(core_, state),
                     [core = core_, id](std::exception_ptr e) { report_loop_bug(core, id, e); });
       continue;
     }
     auto& state = *found->second;
-    bool rephase = state.spec.interval != key->interval;
-    bool relabel = state.spec.identity.labels != key->identity.labels;
-    state.spec = std::move(*key);
+    bool rephase = state.spec->interval != key->interval;
+    bool relabel = state.spec->identity.labels != key->identity.labels;
+    state.spec = key;
     if (relabel) {
-      for (auto* sink : core.sinks) sink->key_added(state.spec.identity);
+      for (auto* sink : core.sinks) sink->key_added(key->identity);
     }
     if (rephase) {
       state.rephase = true;

@@ -33,7 +33,7 @@ class Scheduler {
 
   // Makes `keys` the running set, as a diff: a key that stays keeps its schedule and counters
   // (a new interval re-phases it), a new key starts, a removed key stops and leaves the sinks.
-  void apply(std::vector<KeySpec> keys);
+  void apply(const KeyList& keys);
 
   std::size_t keys() const;
   std::size_t in_flight() const;

@@ -56,8 +56,8 @@ struct CountingSink : engine::ResultSink {
 };
 
 // Keys of a tcp module that waits for a banner the peer never sends: each run lasts `timeout`.
-std::vector<KeySpec> hanging_keys(unsigned short port, int count, std::chrono::nanoseconds interval,
-                                  std::chrono::nanoseconds timeout) {
+KeyList hanging_keys(unsigned short port, int count, std::chrono::nanoseconds interval,
+                     std::chrono::nanoseconds timeout) {
   std::string text =
       "modules:\n  banner:\n    prober: tcp\n    tcp:\n      query_response:\n"
       "        - expect: '^HELLO'\ntargets:\n  - module: banner\n    targets:\n";
@@ -69,14 +69,16 @@ std::vector<KeySpec> hanging_keys(unsigned short port, int count, std::chrono::n
   group.targets.resize(1);
   auto keys = build_keys(group, *config, "test");
   EXPECT_TRUE(keys) << keys.error();
-  std::vector<KeySpec> out;
+  auto options = std::make_shared<layers::ProbeOptions>(*keys->front().options);
+  options->timeout = timeout;  // longer than the interval, which the config would refuse
+  KeyList out;
   for (int i = 0; i < count; ++i) {
     auto key = keys->front();
     key.identity.id += std::to_string(i);
     key.hash = static_cast<std::uint64_t>(i) * 7919u;
     key.interval = interval;
-    key.options.timeout = timeout;
-    out.push_back(std::move(key));
+    key.options = options;
+    out.push_back(std::make_shared<const KeySpec>(std::move(key)));
   }
   return out;
 }
@@ -139,18 +141,20 @@ TEST(Scheduler, ApplyingASetIsADiffThatKeepsUnchangedKeys) {
   auto keys = hanging_keys(peer->port(), 3, 300ms, 50ms);
   scheduler.apply(keys);
   run_for(io, 1000ms);
-  auto kept = keys[0].identity.id;
+  auto kept = keys[0]->identity.id;
   int before = sink.runs[kept];
   EXPECT_GE(before, 2);
   // Drop the last key, keep the first two (one with a new interval).
-  std::vector<KeySpec> next(keys.begin(), keys.begin() + 2);
-  next[1].interval = 200ms;
+  KeyList next(keys.begin(), keys.begin() + 2);
+  auto faster = *next[1];
+  faster.interval = 200ms;
+  next[1] = std::make_shared<const KeySpec>(std::move(faster));
   scheduler.apply(next);
   EXPECT_EQ(scheduler.keys(), 2u);
-  int removed_runs = sink.runs[keys[2].identity.id];
+  int removed_runs = sink.runs[keys[2]->identity.id];
   run_for(io, 700ms);
   EXPECT_GT(sink.runs[kept], before) << "an unchanged key keeps running";
-  EXPECT_EQ(sink.runs[keys[2].identity.id], removed_runs) << "a removed key stops";
+  EXPECT_EQ(sink.runs[keys[2]->identity.id], removed_runs) << "a removed key stops";
   scheduler.stop();
   services->shutdown();
   run_for(io, 100ms);

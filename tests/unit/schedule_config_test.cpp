@@ -82,7 +82,7 @@ targets:
   ASSERT_EQ(keys->size(), 4u);
   const auto& first = (*keys)[0];
   EXPECT_EQ(first.interval, 30s);
-  EXPECT_EQ(first.options.timeout, 5s);
+  EXPECT_EQ(first.options->timeout, 5s);
   EXPECT_EQ(first.origin, "s.yml:6");
   std::vector<std::pair<std::string, std::string>> labels = {
       {"target", "198.18.0.2:22"}, {"module", "tcp_connect"}, {"vantage", "lab"}, {"team", "db"}};
@@ -93,7 +93,7 @@ targets:
   EXPECT_EQ((*keys)[2].module_name, "ssh");
   EXPECT_EQ((*keys)[2].identity.prober, "ssh");
   EXPECT_EQ((*keys)[2].interval, 60s);
-  EXPECT_EQ((*keys)[2].options.timeout, 10s);
+  EXPECT_EQ((*keys)[2].options->timeout, 10s);
   EXPECT_EQ((*keys)[3].module_name, "icmp");
 }
 
