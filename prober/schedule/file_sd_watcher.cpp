@@ -85,7 +85,6 @@ struct FileSdWatcher::State {
   net::posix::stream_descriptor events;
   net::steady_timer settle;
   net::steady_timer refresh;
-  std::set<std::string> watched;  // directories with an inotify watch
   bool scanning = false;
   bool again = false;  // a change arrived during a scan
   bool stopped = false;
@@ -95,17 +94,16 @@ namespace {
 
 using State = FileSdWatcher::State;
 
-// Adds watches for directories not watched yet (one may appear after start-up).
+// Before every scan: (re)adds the watch of each directory. One that did not exist yet, or was
+// removed and made again, is watched from now on; an existing watch is left as it is.
 void watch_directories(State& state) {
   if (!state.events.is_open()) return;
   for (const auto& spec : state.specs) {
     for (const auto& pattern : spec.files) {
       auto dir = directory_of(pattern);
-      if (state.watched.contains(dir)) continue;
-      int wd = ::inotify_add_watch(state.events.native_handle(), dir.c_str(),
-                                   IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
-                                       IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF);
-      if (wd >= 0) state.watched.insert(dir);
+      ::inotify_add_watch(state.events.native_handle(), dir.c_str(),
+                          IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE |
+                              IN_DELETE_SELF | IN_MOVE_SELF);
     }
   }
 }
