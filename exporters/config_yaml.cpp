@@ -294,7 +294,7 @@ void write_schedule(YamlWriter& w, const targets::Config& config) {
     w.text_if("vantage", s.vantage);
     if (s.shard_count != 1)
       w.text("shard", std::to_string(s.shard_index) + "/" + std::to_string(s.shard_count));
-    w.number("max_concurrency", s.max_concurrency);
+    if (s.max_concurrency > 0) w.number("max_concurrency", s.max_concurrency);
     w.end();
   }
   std::vector<YamlWriter::Fields> groups;

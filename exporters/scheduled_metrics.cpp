@@ -143,7 +143,8 @@ void ScheduledMetrics::run_skipped(const std::string& id) {
 
 void ScheduledMetrics::render(std::string& out) const {
   if (keys_.empty()) return;
-  out.reserve(out.size() + keys_.size() * 2048);
+  // About 2.6 KB a key at 10,000 icmp and tcp keys: one allocation, no doubling copies.
+  out.reserve(out.size() + keys_.size() * 3072);
   for (std::uint16_t f = 0; f < families_.size(); ++f) {
     const auto& family = families_[f];
     bool header = false;

@@ -11,7 +11,9 @@ struct SchedulerSpec {
   std::string vantage;  // empty: the host name
   int shard_index = 0;  // this instance probes keys with hash % shard_count == shard_index
   int shard_count = 1;
-  int max_concurrency = 1000;  // probes in flight at once, all keys together
+  // Probes in flight at once, all keys together; 0: not set, a quarter of the descriptor
+  // limit, between 64 and 4096 (Scheduler::default_max_concurrency).
+  int max_concurrency = 0;
 };
 
 inline constexpr std::chrono::seconds kDefaultScheduleInterval{60};

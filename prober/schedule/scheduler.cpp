@@ -1,5 +1,9 @@
 #include "schedule/scheduler.hpp"
 
+#include <sys/resource.h>
+
+#include <algorithm>
+
 #include <chrono>
 #include <deque>
 #include <exception>
@@ -162,8 +166,15 @@ void Scheduler::add_sink(engine::ResultSink* sink) {
   core_->sinks.push_back(sink);
 }
 
+std::size_t Scheduler::default_max_concurrency() {
+  rlimit limit{};
+  rlim_t soft = getrlimit(RLIMIT_NOFILE, &limit) == 0 ? limit.rlim_cur : 1024;
+  if (soft == RLIM_INFINITY) soft = 16384;
+  return std::clamp<std::size_t>(soft / 4, 64, 4096);
+}
+
 void Scheduler::set_max_concurrency(int max) {
-  core_->max_concurrency = static_cast<std::size_t>(std::max(max, 1));
+  core_->max_concurrency = max > 0 ? static_cast<std::size_t>(max) : default_max_concurrency();
   // A raised limit lets waiting runs go now.
   while (!core_->waiting.empty() && core_->in_flight < core_->max_concurrency) {
     ++core_->in_flight;

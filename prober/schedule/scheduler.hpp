@@ -29,7 +29,11 @@ class Scheduler {
   Scheduler& operator=(const Scheduler&) = delete;
 
   void add_sink(engine::ResultSink* sink);
+  // At most `max` probes in flight; 0 or below: default_max_concurrency().
   void set_max_concurrency(int max);
+  // A quarter of the soft RLIMIT_NOFILE, between 64 and 4096: a probe holds one or two
+  // descriptors, and the rest stay for /probe, scrapes and the libraries.
+  static std::size_t default_max_concurrency();
 
   // Makes `keys` the running set, as a diff: a key that stays keeps its schedule and counters
   // (a new interval re-phases it), a new key starts, a removed key stops and leaves the sinks.

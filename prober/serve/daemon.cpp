@@ -1,5 +1,6 @@
 #include "serve/daemon.hpp"
 
+#include <malloc.h>
 #include <signal.h>
 
 #include <charconv>
@@ -67,6 +68,10 @@ targets::Expected<exporters::ServerSecurity> load_security(const ServeFlags& fla
 }  // namespace
 
 int run_daemon(ServeFlags flags, targets::Config config, std::ostream& errors) {
+  // A /metrics body of scheduled keys is tens of MB. glibc raises its mmap threshold to the
+  // largest block freed (up to 32 MiB), after which such bodies come from the heap and their
+  // pages stay in RSS after the scrape; a fixed threshold keeps them mmapped and returned.
+  mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
   auto fail = [&errors](const std::string& message) {
     errors << "reachprobe: " << message << "\n";
     return 2;

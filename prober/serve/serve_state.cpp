@@ -112,9 +112,8 @@ void start_schedule(const std::shared_ptr<ServeState>& state) {
   }
 }
 
-std::string scheduled_exposition(const ServeState& state) {
-  std::string out;
-  if (!state.schedule) return out;
+void append_scheduled_exposition(const ServeState& state, std::string& out) {
+  if (!state.schedule) return;
   exporters::SchedulerFigures figures;
   figures.keys = state.schedule->keys();
   figures.in_flight = state.schedule->in_flight();
@@ -122,7 +121,6 @@ std::string scheduled_exposition(const ServeState& state) {
   figures.sd_file_read_errors = state.schedule->sd_file_read_errors();
   exporters::render_scheduler_figures(figures, out);
   state.scheduled_metrics.render(out);
-  return out;
 }
 
 void record_reload(ServeState& state, bool ok) {
