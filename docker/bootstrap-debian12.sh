@@ -21,6 +21,8 @@ packages=(
   nginx libgrpc++-dev curl
   # serve's differential tests: the reference exporter, and Prometheus with promtool
   prometheus-blackbox-exporter prometheus
+  # the history store of scheduled runs; the status page's tests in a real headless browser
+  libsqlite3-dev chromium
 )
 
 missing=()

@@ -2,6 +2,12 @@
 
 #include <cctype>
 #include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <utility>
+
+#include "targets/duration.hpp"
 
 namespace reachprobe::cli {
 namespace {
@@ -16,6 +22,24 @@ bool scheme_char(char c, bool first) {
   if (std::isalpha(static_cast<unsigned char>(c)) != 0) return true;
   return !first &&
          (std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '-' || c == '.');
+}
+
+// Prometheus' --storage.tsdb.retention.time style: "30d", "2w", "1y", or a Go duration ("720h").
+std::optional<std::chrono::seconds> retention_duration(const std::string& value) {
+  static constexpr std::pair<char, std::int64_t> kUnits[] = {
+      {'d', 86400}, {'w', 7 * 86400}, {'y', 365 * 86400}};
+  for (auto [unit, seconds] : kUnits) {
+    if (value.size() < 2 || value.back() != unit) continue;
+    std::int64_t count = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size() - 1, count);
+    if (ec != std::errc() || end != value.data() + value.size() - 1 || count <= 0 ||
+        count > 100 * 365)
+      return std::nullopt;
+    return std::chrono::seconds(count * seconds);
+  }
+  auto parsed = targets::parse_duration(value);
+  if (!parsed) return std::nullopt;
+  return std::chrono::duration_cast<std::chrono::seconds>(*parsed);
 }
 
 // Reads one flag's value into `flags`; an error names the flag.
@@ -54,6 +78,15 @@ std::optional<Result> apply(ServeFlags& flags, const std::string& name, const st
     }
   } else if (name == "--web.external-url") {
     flags.external_url = value;
+  } else if (name == "--storage.path") {
+    if (value.empty()) return bad_value(name, value, "is empty (\":memory:\" keeps no history)");
+    flags.storage_path = value;
+  } else if (name == "--storage.retention") {
+    auto retention = retention_duration(value);
+    if (!retention || *retention < std::chrono::hours(1)) {
+      return bad_value(name, value, "is not a duration of at least 1h (such as 30d)");
+    }
+    flags.storage_retention = *retention;
   } else {
     return Result::failure("unknown flag " + name);
   }

@@ -1,38 +1,18 @@
 #include "serve/landing_page.hpp"
 
+#include "exporters/html_text.hpp"
+
 namespace reachprobe::serve {
 
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+using exporters::html_escape;
 
 std::string landing_page(const ProbeHistory& history, const std::string& link_prefix) {
   const std::string base = html_escape(link_prefix);
   std::string html =
       "<html><head><title>reachprobe</title></head><body><h1>reachprobe</h1>"
+      "<p><a href=\"" +
+      base +
+      "status\">Status of scheduled targets</a></p>"
       "<p><a href=\"" +
       base +
       "metrics\">Metrics</a></p>"

@@ -10,7 +10,4 @@ namespace reachprobe::serve {
 // first, each linking to its debug output. Links start with `link_prefix` ("/" or "/a/b/").
 std::string landing_page(const ProbeHistory& history, const std::string& link_prefix);
 
-// Text made safe inside HTML elements and attribute values.
-std::string html_escape(std::string_view text);
-
 }  // namespace reachprobe::serve

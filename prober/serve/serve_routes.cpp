@@ -14,6 +14,7 @@
 #include "exporters/config_yaml.hpp"
 #include "serve/landing_page.hpp"
 #include "serve/probe_handler.hpp"
+#include "serve/status_routes.hpp"
 
 namespace reachprobe::serve {
 namespace {
@@ -91,6 +92,7 @@ net::awaitable<HttpResponse> route_unguarded(std::shared_ptr<ServeState> state, 
     append_scheduled_exposition(*state, body);
     co_return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", std::move(body)};
   }
+  if (auto status = co_await route_status(state, req, path)) co_return std::move(*status);
   if (path == "/config") co_return plain(200, exporters::config_to_yaml(state->config));
   if (path == "/logs") co_return probe_logs(*state, req.query["id"]);
   if (path == "/-/healthy") co_return plain(200, "Healthy\n");

@@ -1,4 +1,5 @@
 #pragma once
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -17,6 +18,9 @@ struct ServeFlags {
   exporters::Logger::Level log_level = exporters::Logger::Level::info;
   bool log_json = false;
   std::size_t history_limit = 100;
+  // The history of scheduled runs (CONTRACT §7): a SQLite file, or ":memory:" to keep nothing.
+  std::string storage_path = "data/reachprobe.db";
+  std::chrono::seconds storage_retention = std::chrono::hours(24 * 30);
   // HTTP connections held at once; also bounded by half of RLIMIT_NOFILE (engine::FdBudget).
   // 512 leaves half of the common 1024 descriptors to probes.
   std::size_t max_connections = 512;

@@ -51,6 +51,18 @@ net::awaitable<LoadOutcome> load_on_worker(std::string file) {
   co_return outcome;
 }
 
+// The board after a restart: states, since-when and the 24 h timelines from the store. A store
+// that cannot be read restores nothing (its problem is logged by the store).
+net::awaitable<void> restore_board(std::shared_ptr<ServeState> state) {
+  try {
+    auto snapshot = co_await state->store->board_snapshot();
+    state->board.restore(snapshot);
+  } catch (const std::exception& e) {
+    state->log.log(exporters::Logger::Level::error, "Cannot restore the status board",
+                   {{"err", e.what()}});
+  }
+}
+
 }  // namespace
 
 ServeState::ServeState(ServeFlags serve_flags)
@@ -105,11 +117,27 @@ void start_schedule(const std::shared_ptr<ServeState>& state) {
   auto warn = [weak](const std::string& what, const std::string& detail) {
     if (auto s = weak.lock()) s->log.log(exporters::Logger::Level::warn, what, {{"err", detail}});
   };
+  auto store_log = [weak](history::HistoryStore::Severity severity, const std::string& message,
+                          const std::string& detail) {
+    auto s = weak.lock();
+    if (!s) return;
+    auto level = severity == history::HistoryStore::Severity::error
+                     ? exporters::Logger::Level::error
+                     : exporters::Logger::Level::warn;
+    s->log.log(level, message, {{"path", s->flags.storage_path}, {"err", detail}});
+  };
+  state->store =
+      std::make_unique<history::HistoryStore>(state->services->executor, state->flags.storage_path,
+                                              state->flags.storage_retention, store_log);
+  state->store->start();
+  state->history_sink = std::make_unique<HistorySink>(state->board, state->store.get());
   state->schedule = std::make_unique<schedule::ScheduleService>(state->services, on_bug, warn);
   state->schedule->add_sink(&state->scheduled_metrics);
+  state->schedule->add_sink(state->history_sink.get());
   if (auto error = state->schedule->configure(state->config)) {
     state->log.log(exporters::Logger::Level::error, "Scheduled targets refused", {{"err", *error}});
   }
+  net::co_spawn(state->services->executor, restore_board(state), net::detached);
 }
 
 void append_scheduled_exposition(const ServeState& state, std::string& out) {
@@ -120,6 +148,17 @@ void append_scheduled_exposition(const ServeState& state, std::string& out) {
   figures.start_lag = state.schedule->start_lag();
   figures.sd_file_read_errors = state.schedule->sd_file_read_errors();
   exporters::render_scheduler_figures(figures, out);
+  if (state.store) {
+    auto health = state.store->health();
+    out +=
+        "# HELP reachprobe_storage_errors_total Errors opening, writing or reading the history "
+        "store\n# TYPE reachprobe_storage_errors_total counter\nreachprobe_storage_errors_total " +
+        std::to_string(health.errors) +
+        "\n# HELP reachprobe_storage_runs_dropped_total Scheduled runs the history store could "
+        "not record\n# TYPE reachprobe_storage_runs_dropped_total counter\n"
+        "reachprobe_storage_runs_dropped_total " +
+        std::to_string(health.dropped_runs) + "\n";
+  }
   state.scheduled_metrics.render(out);
 }
 

@@ -11,8 +11,11 @@
 #include "engine/asio.hpp"
 #include "exporters/logger.hpp"
 #include "exporters/scheduled_metrics.hpp"
+#include "history/history_store.hpp"
+#include "history/status_board.hpp"
 #include "layers/probe_session.hpp"
 #include "schedule/schedule_service.hpp"
+#include "serve/history_sink.hpp"
 #include "serve/probe_history.hpp"
 #include "serve/serve_settings.hpp"
 #include "targets/expected.hpp"
@@ -39,10 +42,17 @@ struct ServeState {
   ProbeHistory history;
   // The scheduled keys' /metrics families, fed by the schedule (declared first: it outlives it).
   exporters::ScheduledMetrics scheduled_metrics;
+  // The history of scheduled runs and the status page's view of them (also fed by the
+  // schedule, so declared before it).
+  history::StatusBoard board;
+  std::unique_ptr<history::HistoryStore> store;  // set by start_schedule
+  std::unique_ptr<HistorySink> history_sink;
   std::unique_ptr<schedule::ScheduleService> schedule;  // set once the Services exist
 };
 
-// Starts the scheduled half (CONTRACT §7) on state.services with state.config's targets.
+// Starts the scheduled half (CONTRACT §7) on state.services with state.config's targets, and
+// its history: the store at --storage.path (opened on its worker) and the status board,
+// restored from the store once it has been read.
 void start_schedule(const std::shared_ptr<ServeState>& state);
 
 // Appends the scheduler's families and the scheduled keys', in the text format, for /metrics:

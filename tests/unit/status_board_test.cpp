@@ -1,0 +1,146 @@
+// The status board (prober/history/status_board) and the pages rendered from it: states and
+// their since-when, availability windows, worst-first order, filters, and escaping.
+#include <gtest/gtest.h>
+
+#include "exporters/status_json.hpp"
+#include "exporters/status_page.hpp"
+#include "history/status_board.hpp"
+
+namespace reachprobe::history {
+namespace {
+
+constexpr std::int64_t kT0 = 1'780'000'000'000;
+
+RunRecord run(const std::string& id, std::int64_t t, bool ok,
+              engine::Layer layer = engine::Layer::tcp) {
+  RunRecord r;
+  r.key_id = id;
+  r.time_ms = t;
+  r.success = ok;
+  if (!ok) {
+    r.layer = layer;
+    r.reason = engine::Reason::timeout;
+  }
+  r.summary = ok ? "fine" : "it timed out";
+  return r;
+}
+
+StatusBoard three_keys() {
+  StatusBoard board;
+  board.add({"a000000000000000", "198.18.0.1:22", "tcp_connect", {{"team", "db"}}});
+  board.add({"b000000000000000", "198.18.0.2:22", "tcp_connect", {{"team", "<script>x</script>"}}});
+  board.add({"c000000000000000", "198.18.0.3", "icmp", {}});
+  board.record(run("a000000000000000", kT0, true), "{}", "ladder a");
+  board.record(run("b000000000000000", kT0, true), "{}", "ladder b");
+  board.record(run("b000000000000000", kT0 + 10'000, false), "{}", "ladder b2");
+  board.record(run("c000000000000000", kT0, false, engine::Layer::icmp), "{}", "");
+  return board;
+}
+
+TEST(StatusBoard, StateSinceAndAvailability) {
+  auto board = three_keys();
+  const KeyStatus* b = board.find("b000000000000000");
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->state, KeyState::down);
+  EXPECT_EQ(b->verdict, "tcp/timeout");
+  EXPECT_EQ(b->since_ms, kT0 + 10'000);
+  EXPECT_EQ(b->latest_ladder, "ladder b2");
+  EXPECT_DOUBLE_EQ(*b->availability(kT0 + 20'000, 6), 0.5);
+  EXPECT_EQ(board.state("b000000000000000"), KeyState::down);
+  EXPECT_EQ(board.state("not there"), KeyState::unknown);
+  // A day later the 1 h window is empty, and the 24 h one only just holds it.
+  EXPECT_FALSE(b->availability(kT0 + 2 * 3'600'000, 6));
+  EXPECT_TRUE(b->availability(kT0 + 23 * 3'600'000, kTimelineSlots));
+  EXPECT_FALSE(b->availability(kT0 + 25 * 3'600'000, kTimelineSlots));
+}
+
+TEST(StatusBoard, WorstFirstAndFilters) {
+  auto board = three_keys();
+  auto all = board.select({}, kT0 + 20'000);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0]->info.id, "c000000000000000");  // down, 0 %
+  EXPECT_EQ(all[1]->info.id, "b000000000000000");  // down, 50 %
+  EXPECT_EQ(all[2]->info.id, "a000000000000000");
+  BoardFilter tcp;
+  tcp.layer = "tcp";
+  auto by_layer = board.select(tcp, kT0 + 20'000);
+  ASSERT_EQ(by_layer.size(), 1u);
+  EXPECT_EQ(by_layer[0]->info.id, "b000000000000000");
+  BoardFilter up;
+  up.state = "up";
+  EXPECT_EQ(board.select(up, kT0)[0]->info.id, "a000000000000000");
+  BoardFilter label;
+  label.label = "team=db";
+  EXPECT_EQ(board.select(label, kT0).size(), 1u);
+  label.label = "module=icmp";
+  EXPECT_EQ(board.select(label, kT0).size(), 1u);
+  auto counts = board.counts();
+  EXPECT_EQ(counts.up, 1u);
+  EXPECT_EQ(counts.down, 2u);
+  EXPECT_EQ(counts.down_by_layer["tcp"], 1u);
+  EXPECT_EQ(counts.down_by_layer["icmp"], 1u);
+}
+
+TEST(StatusBoard, RestoreFillsKeysThatHaveNotRunAndAddsTheTimeline) {
+  StatusBoard board;
+  board.add({"d000000000000000", "198.18.0.4:22", "tcp_connect", {}});
+  BoardSnapshot snapshot;
+  KeySnapshot stored;
+  stored.success = false;
+  stored.verdict = "tcp/refused";
+  stored.since_ms = kT0 - 3'600'000;
+  stored.last_ms = kT0 - 10'000;
+  stored.fine.push_back({(kT0 - 600'000) / 1000 / 600 * 600, 60, 60, 0, 0});
+  snapshot["d000000000000000"] = stored;
+  snapshot["gone000000000000"] = stored;  // removed since: not brought back
+  board.restore(snapshot);
+  const KeyStatus* d = board.find("d000000000000000");
+  EXPECT_EQ(d->state, KeyState::down);
+  EXPECT_EQ(d->verdict, "tcp/refused");
+  EXPECT_EQ(d->since_ms, kT0 - 3'600'000);
+  EXPECT_DOUBLE_EQ(*d->availability(kT0, 6), 0.0);
+  EXPECT_EQ(board.size(), 1u);
+}
+
+TEST(StatusPage, EscapesEveryTextAndCarriesTheRowsData) {
+  auto board = three_keys();
+  exporters::StatusOverview view;
+  view.now_ms = kT0 + 20'000;
+  for (const auto* key : board.select({}, view.now_ms)) view.rows.push_back({key, {}});
+  view.counts = board.counts();
+  view.matched = view.rows.size();
+  view.filter.label = "\"><script>y</script>";
+  view.banner = "cannot open <path>";
+  view.link_prefix = "/";
+  auto html = exporters::render_status_overview(view);
+  EXPECT_EQ(html.find("<script"), std::string::npos) << html;
+  EXPECT_NE(html.find("&lt;script&gt;x&lt;/script&gt;"), std::string::npos);
+  EXPECT_NE(html.find("data-key=\"b000000000000000\" data-state=\"down\" data-layer=\"tcp\""),
+            std::string::npos);
+  EXPECT_NE(html.find("<td class=\"verdict\" title=\"it timed out\">tcp/timeout</td>"),
+            std::string::npos);
+  EXPECT_NE(html.find("id=\"storage-banner\""), std::string::npos);
+  EXPECT_NE(html.find("1 up, 2 down (failing at icmp: 1, tcp: 1)"), std::string::npos);
+  auto json = exporters::status_overview_json(view);
+  EXPECT_EQ(json["summary"]["down"], 2);
+  EXPECT_EQ(json["targets"][0]["verdict"], "icmp/timeout");
+  EXPECT_EQ(json["targets"][2]["availability"]["1h"], 1.0);
+}
+
+TEST(StatusPage, KeyPageOfAnUnknownKeyAndOfAFailingOne) {
+  auto board = three_keys();
+  exporters::KeyPageView view;
+  view.now_ms = kT0 + 20'000;
+  EXPECT_NE(exporters::render_key_page(view).find("Unknown key"), std::string::npos);
+  view.live = board.find("b000000000000000");
+  view.history.events.push_back(
+      {kT0 + 10'000, kT0 + 10'000, 1, true, false, "tcp/timeout", "it <timed> out", "{}", ""});
+  auto html = exporters::render_key_page(view);
+  EXPECT_NE(html.find("id=\"state\" data-state=\"down\""), std::string::npos);
+  EXPECT_NE(html.find("<pre id=\"ladder\">ladder b2</pre>"), std::string::npos);
+  EXPECT_NE(html.find("it &lt;timed&gt; out"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace reachprobe::history
