@@ -1,8 +1,10 @@
 #include <algorithm>
 
 #include "exporters/html_text.hpp"
+#include "exporters/json_report.hpp"
 #include "exporters/status_page.hpp"
 #include "exporters/svg_chart.hpp"
+#include "exporters/text_report.hpp"
 
 namespace reachprobe::exporters {
 namespace {
@@ -23,12 +25,15 @@ std::string charts(const std::vector<history::Bucket>& buckets, std::int64_t fro
     const double mean = b.duration_sum_s / b.runs;
     availability[i] = {a, utc_time(b.start_s * 1000) + ": " + percent(a) + " of " +
                               std::to_string(b.runs) + " runs"};
-    latency[i] = {mean * 1000, utc_time(b.start_s * 1000) + ": mean " + duration_text(mean) +
-                                   ", max " + duration_text(b.duration_max_s)};
+    latency[i] = {mean, utc_time(b.start_s * 1000) + ": mean " + duration_text(mean) + ", max " +
+                            duration_text(b.duration_max_s)};
   }
   return "<h3>Availability, " + span + "</h3>" +
-         svg_bars(availability, 1.0, "", "#2e9e44", "#d0312d") + "<h3>Mean duration, " + span +
-         "</h3>" + svg_bars(latency, 0, "ms", "#3b6fb6");
+         svg_bars(
+             availability, 1.0, [](double v) { return percent(v); }, "#2e9e44", "#d0312d") +
+         "<h3>Mean duration, " + span + "</h3>" +
+         svg_bars(
+             latency, 0, [](double v) { return duration_text(v); }, "#3b6fb6");
 }
 
 }  // namespace
@@ -45,9 +50,7 @@ std::string render_key_page(const KeyPageView& view) {
   html += "<p><a href=\"" + base + "status\">All targets</a> &middot; <a href=\"" + base +
           "api/v1/targets/" + url_encode(info->id) + "\">JSON</a></p>";
   if (!view.banner.empty())
-    html +=
-        "<div class=\"banner\" id=\"storage-banner\">History store: " + html_escape(view.banner) +
-        "</div>";
+    html += "<div class=\"banner\" id=\"storage-banner\">" + html_escape(view.banner) + "</div>";
   html += "<h1 id=\"key-title\">" + html_escape(info->target) + " <small>" +
           html_escape(info->module) + "</small></h1><p class=\"labels\">";
   for (const auto& [name, value] : info->labels)
@@ -72,8 +75,9 @@ std::string render_key_page(const KeyPageView& view) {
         percent(view.windows.d7) + "</td><td>" + percent(view.windows.d30) + "</td><td>" +
         duration_text(view.windows.p50_24h) + "</td><td>" + duration_text(view.windows.p95_24h) +
         "</td></tr></table>";
-    if (!k.latest_ladder.empty())
-      html += "<h2>Latest run</h2><pre id=\"ladder\">" + html_escape(k.latest_ladder) + "</pre>";
+    if (k.latest)
+      html += "<h2>Latest run</h2><pre id=\"ladder\">" + html_escape(render_ladder(*k.latest)) +
+              "</pre>";
   } else {
     html += "<p class=\"unknown\">Not scheduled now; its history is kept until the retention.</p>";
   }

@@ -115,7 +115,8 @@ void ScheduledMetrics::key_removed(const std::string& id) {
   keys_.erase(id);
 }
 
-void ScheduledMetrics::run_finished(const std::string& id, const engine::ProbeReport& report) {
+void ScheduledMetrics::run_finished(const std::string& id, const engine::ReportPtr& shared) {
+  const engine::ProbeReport& report = *shared;
   auto it = keys_.find(id);
   if (it == keys_.end()) return;  // removed while it ran
   auto& series = it->second;

@@ -34,7 +34,7 @@ class ScheduledMetrics : public engine::ResultSink {
  public:
   void key_added(const engine::KeyIdentity& key) override;
   void key_removed(const std::string& id) override;
-  void run_finished(const std::string& id, const engine::ProbeReport& report) override;
+  void run_finished(const std::string& id, const engine::ReportPtr& report) override;
   void run_skipped(const std::string& id) override;
 
   // Appends the families in the text exposition format 0.0.4.

@@ -1,5 +1,7 @@
 #include "exporters/status_json.hpp"
 
+#include "exporters/json_report.hpp"
+
 namespace reachprobe::exporters {
 namespace {
 
@@ -84,8 +86,8 @@ ordered_json key_json(const KeyPageView& view) {
   if (view.live != nullptr) {
     out = row_json(*view.live, view.windows, view.now_ms);
     out["scheduled"] = true;
-    auto latest = nlohmann::ordered_json::parse(view.live->latest_json, nullptr, false);
-    out["latest"] = latest.is_discarded() ? ordered_json(nullptr) : latest;
+    const auto& latest = view.live->latest;
+    out["latest"] = latest ? to_json(*latest) : ordered_json(nullptr);
   } else if (view.history.key) {
     out = key_fields(*view.history.key);
     out["scheduled"] = false;

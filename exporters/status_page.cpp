@@ -16,9 +16,24 @@ std::string options(const std::vector<std::string>& choices, const std::string& 
   return html;
 }
 
-std::string labels_text(const history::KeyInfo& info) {
+// The vantage label's value when every row has the same one (one instance probes from one
+// vantage): said once above the table rather than in every row.
+std::optional<std::string> common_vantage(const std::vector<StatusRow>& rows) {
+  std::optional<std::string> common;
+  for (const auto& row : rows) {
+    std::optional<std::string> mine;
+    for (const auto& [name, value] : row.key->info.labels)
+      if (name == "vantage") mine = value;
+    if (!mine || (common && *common != *mine)) return std::nullopt;
+    common = mine;
+  }
+  return common;
+}
+
+std::string labels_text(const history::KeyInfo& info, bool skip_vantage) {
   std::string text;
   for (const auto& [name, value] : info.labels) {
+    if (skip_vantage && name == "vantage") continue;
     if (!text.empty()) text += ", ";
     text += name + "=" + value;
   }
@@ -78,9 +93,7 @@ std::string render_status_overview(const StatusOverview& view) {
   html += "<h1>Scheduled targets</h1><p><a href=\"" + base +
           "\">reachprobe</a> &middot; <a href=\"" + base + "api/v1/targets\">JSON</a></p>";
   if (!view.banner.empty())
-    html +=
-        "<div class=\"banner\" id=\"storage-banner\">History store: " + html_escape(view.banner) +
-        "</div>";
+    html += "<div class=\"banner\" id=\"storage-banner\">" + html_escape(view.banner) + "</div>";
   const auto& c = view.counts;
   html += "<p class=\"summary\" id=\"summary\">" + std::to_string(c.up) + " up, " +
           std::to_string(c.down) + " down";
@@ -107,8 +120,12 @@ std::string render_status_overview(const StatusOverview& view) {
   html += "<label>Label <input name=\"label\" placeholder=\"team=db\" value=\"" +
           html_escape(f.label) + "\"></label><button type=\"submit\">Filter</button></form>";
 
+  const auto vantage = common_vantage(view.rows);
   html += "<p id=\"matched\">" + std::to_string(view.matched) + " matching, page " +
-          std::to_string(view.page) + " of " + std::to_string(view.pages) + "</p>";
+          std::to_string(view.page) + " of " + std::to_string(view.pages);
+  html += "</p>";
+  if (vantage)
+    html += "<p id=\"vantage\">Probed from vantage <code>" + html_escape(*vantage) + "</code></p>";
   html +=
       "<table id=\"targets\"><thead><tr><th>State</th><th>Target</th><th>Module</th>"
       "<th>Labels</th><th>Verdict</th><th>Since</th><th>1h</th><th>24h</th><th>7d</th>"
@@ -124,7 +141,8 @@ std::string render_status_overview(const StatusOverview& view) {
     html += "<td class=\"target\"><a href=\"" + base + "status/" + url_encode(k.info.id) + "\">" +
             html_escape(k.info.target) + "</a></td>";
     html += "<td class=\"module\">" + html_escape(k.info.module) + "</td>";
-    html += "<td class=\"labels\">" + html_escape(labels_text(k.info)) + "</td>";
+    html +=
+        "<td class=\"labels\">" + html_escape(labels_text(k.info, vantage.has_value())) + "</td>";
     html += "<td class=\"verdict\" title=\"" + html_escape(k.summary) + "\">" +
             html_escape(k.state == history::KeyState::down
                             ? k.verdict

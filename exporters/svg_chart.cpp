@@ -38,7 +38,7 @@ std::string svg_strip(const std::vector<ChartPoint>& points, int width, int heig
   return svg + "</svg>";
 }
 
-std::string svg_bars(const std::vector<ChartPoint>& points, double max, const std::string& unit,
+std::string svg_bars(const std::vector<ChartPoint>& points, double max, AxisLabel label,
                      const std::string& colour, const std::string& rest_colour) {
   constexpr int kWidth = 720, kHeight = 120, kLeft = 60;
   if (max <= 0) {
@@ -47,7 +47,7 @@ std::string svg_bars(const std::vector<ChartPoint>& points, double max, const st
   if (max <= 0) max = 1;
   std::string svg = "<svg class=\"chart\" width=\"" + std::to_string(kWidth + kLeft) +
                     "\" height=\"" + std::to_string(kHeight + 20) + "\" role=\"img\">";
-  svg += "<text x=\"0\" y=\"12\" font-size=\"11\">" + html_escape(number(max) + " " + unit) +
+  svg += "<text x=\"0\" y=\"12\" font-size=\"11\">" + html_escape(label(max)) +
          "</text><text x=\"0\" y=\"" + std::to_string(kHeight) + "\" font-size=\"11\">0</text>";
   svg += "<line x1=\"" + std::to_string(kLeft) + "\" y1=\"" + std::to_string(kHeight) + "\" x2=\"" +
          std::to_string(kLeft + kWidth) + "\" y2=\"" + std::to_string(kHeight) +

@@ -322,7 +322,7 @@ std::string format_seconds(double seconds) {
     std::snprintf(buf, sizeof buf, "%.3f ms", seconds * 1e3);
   else if (seconds < 0.0095)
     std::snprintf(buf, sizeof buf, "%.2f ms", seconds * 1e3);
-  else if (seconds < 1.0)
+  else if (seconds < 0.9995)  // 0.9996 s would print as "1000 ms"
     std::snprintf(buf, sizeof buf, "%.0f ms", seconds * 1e3);
   else
     std::snprintf(buf, sizeof buf, "%.1f s", seconds);

@@ -9,22 +9,27 @@ std::size_t latency_bucket(double seconds) {
   return static_cast<std::size_t>(it - kLatencyBounds.begin());
 }
 
-std::optional<double> latency_quantile(const LatencyCounts& counts, double q) {
+std::optional<double> latency_quantile(const LatencyCounts& counts, double q, double max_s) {
   std::uint64_t total = 0;
   for (auto c : counts) total += c;
   if (total == 0) return std::nullopt;
-  // The rank of the quantile, 1-based: the bucket whose running total reaches it holds it.
-  auto rank = static_cast<std::uint64_t>(q * static_cast<double>(total));
-  rank = std::clamp<std::uint64_t>(rank, 1, total);
-  std::uint64_t running = 0;
+  // As Prometheus' histogram_quantile: find the bucket that holds the rank, then interpolate
+  // linearly between its bounds (runs are assumed spread evenly inside a bucket). The longest
+  // run seen caps the estimate, and stands for the upper bound of the open last bucket.
+  const double rank = std::clamp(q, 0.0, 1.0) * static_cast<double>(total);
+  std::uint64_t below = 0;
   for (std::size_t i = 0; i < counts.size(); ++i) {
-    running += counts[i];
-    if (running >= rank) {
-      // Above the last bound: report the last bound, the most that can be said.
-      return i < kLatencyBounds.size() ? kLatencyBounds[i] : kLatencyBounds.back();
+    if (counts[i] == 0 || static_cast<double>(below + counts[i]) < rank) {
+      below += counts[i];
+      continue;
     }
+    const double lower = i == 0 ? 0.0 : kLatencyBounds[i - 1];
+    double upper = i < kLatencyBounds.size() ? kLatencyBounds[i] : std::max(max_s, lower);
+    if (max_s > 0 && max_s < upper) upper = std::max(max_s, lower);
+    const double inside = (rank - static_cast<double>(below)) / static_cast<double>(counts[i]);
+    return lower + (upper - lower) * std::clamp(inside, 0.0, 1.0);
   }
-  return kLatencyBounds.back();
+  return max_s > 0 ? max_s : kLatencyBounds.back();
 }
 
 std::string verdict_text(const std::optional<engine::Layer>& layer, engine::Reason reason) {

@@ -28,9 +28,10 @@ inline constexpr std::array<double, 14> kLatencyBounds = {
 using LatencyCounts = std::array<std::uint32_t, kLatencyBounds.size() + 1>;  // last: above all
 
 std::size_t latency_bucket(double seconds);
-// The q-quantile (0..1) of the counts, as the upper bound of the bucket that holds its rank
-// (a conservative estimate); nullopt when there are no runs.
-std::optional<double> latency_quantile(const LatencyCounts& counts, double q);
+// The q-quantile (0..1) of the counts, interpolated inside the bucket that holds its rank as
+// histogram_quantile does, and never above max_s, the longest run of the same period (0:
+// unknown); nullopt when there are no runs.
+std::optional<double> latency_quantile(const LatencyCounts& counts, double q, double max_s = 0);
 
 // One finished run, as the store records it. The store keeps the sentence and the evidence
 // only of failures and state changes (at 10,000 keys every ten seconds, a copy on every success

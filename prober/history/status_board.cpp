@@ -84,7 +84,7 @@ KeyState StatusBoard::state(const std::string& id) const {
   return it == keys_.end() ? KeyState::unknown : it->second.state;
 }
 
-void StatusBoard::record(const RunRecord& run, std::string latest_json, std::string latest_ladder) {
+void StatusBoard::record(const RunRecord& run, engine::ReportPtr latest) {
   auto it = keys_.find(run.key_id);
   if (it == keys_.end()) return;
   KeyStatus& key = it->second;
@@ -95,8 +95,7 @@ void StatusBoard::record(const RunRecord& run, std::string latest_json, std::str
   key.last_ms = run.time_ms;
   key.last_duration_s = run.duration_s;
   key.summary = run.summary;
-  key.latest_json = std::move(latest_json);
-  key.latest_ladder = std::move(latest_ladder);
+  key.latest = std::move(latest);
   add_to_slot(key, bucket_of(run.time_ms), 1, run.success ? 0 : 1);
 }
 

@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/result_sink.hpp"
 #include "history/history_types.hpp"
 #include "history/store_worker.hpp"
 
@@ -24,7 +25,7 @@ struct TimelineSlot {
 inline constexpr std::size_t kTimelineSlots = 144;  // 24 h of 10 minutes
 
 // What the status page shows of a key without asking the store: its state since when, the
-// latest run's sentence, ladder and JSON, and 24 h of 10-minute counts.
+// latest run's sentence and report, and 24 h of 10-minute counts.
 struct KeyStatus {
   KeyInfo info;
   KeyState state = KeyState::unknown;
@@ -33,8 +34,7 @@ struct KeyStatus {
   std::int64_t last_ms = 0;
   double last_duration_s = 0;
   std::string summary;
-  std::string latest_json;    // CONTRACT §4 RESULT of the latest run
-  std::string latest_ladder;  // the ladder and path table as `check` prints them
+  engine::ReportPtr latest;  // the latest run, rendered (JSON, ladder) only when asked for
   std::array<TimelineSlot, kTimelineSlots> timeline{};
 
   std::string failing_layer() const { return verdict.substr(0, verdict.find('/')); }
@@ -65,7 +65,7 @@ class StatusBoard {
   void remove(const std::string& id);
   // The state the key is in before this run (unknown when it never ran).
   KeyState state(const std::string& id) const;
-  void record(const RunRecord& run, std::string latest_json, std::string latest_ladder);
+  void record(const RunRecord& run, engine::ReportPtr latest);
   // After a restart: keys that have not run yet take their state from the store, and the
   // stored timeline is added to what ran since.
   void restore(const BoardSnapshot& snapshot);

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -127,7 +128,8 @@ std::map<std::string, LongWindows> StoreWorker::long_windows(const std::vector<s
   auto& hours = statement(
       "SELECT start, runs, fails, dur_sum, dur_max FROM agg WHERE key = ? AND res = ? AND "
       "start >= ?");
-  auto& latency = statement("SELECT start, lat FROM agg WHERE key = ? AND res = ? AND start >= ?");
+  auto& latency =
+      statement("SELECT start, lat, dur_max FROM agg WHERE key = ? AND res = ? AND start >= ?");
   for (const auto& id : ids) {
     auto state = keys_.find(id);
     std::optional<std::int64_t> row =
@@ -156,6 +158,7 @@ std::map<std::string, LongWindows> StoreWorker::long_windows(const std::vector<s
     const Accumulator* open = nullptr;
     if (state != keys_.end() && state->second.fine.dirty) open = &state->second.fine;
     LatencyCounts counts{};
+    double longest = 0;
     const std::int64_t day_s = now_s - 86400;
     latency.bind(0, *row).bind(1, kFineSeconds).bind(2, day_s);
     while (latency.step() == SQLITE_ROW) {
@@ -164,14 +167,16 @@ std::map<std::string, LongWindows> StoreWorker::long_windows(const std::vector<s
       if (open != nullptr && latency.int64(0) == open->bucket.start_s) continue;
       LatencyCounts one;
       std::memcpy(one.data(), blob.data(), blob.size());
+      longest = std::max(longest, latency.real(2));
       for (std::size_t i = 0; i < counts.size(); ++i) counts[i] += one[i];
     }
     latency.reset();
     if (open != nullptr && open->bucket.start_s >= day_s) {
       for (std::size_t i = 0; i < counts.size(); ++i) counts[i] += open->latency[i];
+      longest = std::max(longest, open->bucket.duration_max_s);
     }
-    w.p50_24h = latency_quantile(counts, 0.5);
-    w.p95_24h = latency_quantile(counts, 0.95);
+    w.p50_24h = latency_quantile(counts, 0.5, longest);
+    w.p95_24h = latency_quantile(counts, 0.95, longest);
     out[id] = w;
   }
   return out;

@@ -79,6 +79,7 @@ class StoreWorker {
     Accumulator hour;
   };
 
+  std::optional<DbError> quick_check();
   std::optional<DbError> create_schema();
   std::optional<std::int64_t> key_row(const std::string& id);
   std::optional<DbError> add_run(KeyState& key, const RunRecord& run);

@@ -112,9 +112,22 @@ std::optional<DbError> StoreWorker::open() {
   // The first read of the file: a file that is not SQLite fails here, before anything is
   // written to it.
   if (auto e = db_->exec("SELECT count(*) FROM sqlite_master")) return refuse(*e);
+  // A file whose header is sound can still have damaged pages, which would fail writes later
+  // (or worse, be overwritten): check them once, on this worker thread, before using it.
+  if (auto e = quick_check()) return refuse(*e);
   if (auto e = db_->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")) return refuse(*e);
   if (auto e = create_schema()) return refuse(*e);
   return std::nullopt;
+}
+
+std::optional<DbError> StoreWorker::quick_check() {
+  auto& check = statement("PRAGMA quick_check(1)");
+  int rc = check.step();
+  std::string verdict = rc == SQLITE_ROW ? check.text(0) : "";
+  check.reset();
+  if (rc != SQLITE_ROW) return fail("checking the file");
+  if (verdict == "ok") return std::nullopt;
+  return DbError{SQLITE_CORRUPT, "integrity check: " + verdict};
 }
 
 std::optional<DbError> StoreWorker::create_schema() {

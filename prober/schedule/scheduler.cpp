@@ -104,7 +104,8 @@ net::awaitable<void> run_once(std::shared_ptr<Core> core, std::shared_ptr<KeySta
     report = internal_error_report(*key, outcome.error());
   }
   if (state->removed || core->stopped) co_return;  // its series already left
-  for (auto* sink : core->sinks) sink->run_finished(key->identity.id, report);
+  const auto shared = std::make_shared<const engine::ProbeReport>(std::move(report));
+  for (auto* sink : core->sinks) sink->run_finished(key->identity.id, shared);
 }
 
 void skipped(Core& core, const KeyState& state) {

@@ -4,7 +4,6 @@
 #include <cstdio>
 
 #include "exporters/json_report.hpp"
-#include "exporters/text_report.hpp"
 #include "schedule/key_spec.hpp"
 
 namespace reachprobe::serve {
@@ -39,9 +38,10 @@ void HistorySink::key_removed(const std::string& id) {
   hex_by_id_.erase(it);
 }
 
-void HistorySink::run_finished(const std::string& id, const engine::ProbeReport& report) {
+void HistorySink::run_finished(const std::string& id, const engine::ReportPtr& shared) {
   auto it = hex_by_id_.find(id);
   if (it == hex_by_id_.end()) return;
+  const engine::ProbeReport& report = *shared;
   history::RunRecord run;
   run.key_id = it->second;
   run.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -54,10 +54,13 @@ void HistorySink::run_finished(const std::string& id, const engine::ProbeReport&
   const auto before = board_.state(run.key_id);
   run.state_change = before != (run.success ? history::KeyState::up : history::KeyState::down);
   run.summary = report.prober_error ? *report.prober_error : report.verdict.summary;
-  std::string json =
-      exporters::to_json(report).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (!run.success || run.state_change) run.evidence_json = json;
-  board_.record(run, std::move(json), exporters::render_ladder(report));
+  // Only failures and state changes keep their evidence: rendering every success's JSON at
+  // 10,000 keys would be most of the io_context thread's work.
+  if (store_ != nullptr && (!run.success || run.state_change)) {
+    run.evidence_json =
+        exporters::to_json(report).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  board_.record(run, shared);
   if (store_ != nullptr) store_->record(std::move(run));
 }
 

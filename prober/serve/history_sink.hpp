@@ -17,7 +17,7 @@ class HistorySink : public engine::ResultSink {
       : board_(board), store_(store) {}
   void key_added(const engine::KeyIdentity& key) override;
   void key_removed(const std::string& id) override;
-  void run_finished(const std::string& id, const engine::ProbeReport& report) override;
+  void run_finished(const std::string& id, const engine::ReportPtr& report) override;
   void run_skipped(const std::string&) override {}
 
  private:

@@ -65,12 +65,20 @@ std::optional<std::int64_t> parse_time_ms(const std::string& value) {
   return std::int64_t{timegm(&tm)} * 1000 + static_cast<std::int64_t>(fraction * 1000);
 }
 
+// A time parameter of the request, `fallback` when it is absent; nullopt when it is malformed.
+std::optional<std::int64_t> time_param(HttpRequest& req, const std::string& name,
+                                       std::int64_t fallback) {
+  const std::string& value = req.query[name];
+  if (value.empty()) return fallback;
+  return parse_time_ms(value);
+}
+
 std::string banner(const ServeState& state) {
   if (!state.store) return "";
   auto health = state.store->health();
-  std::string text = health.problem;
+  std::string text = health.problem;  // names the store: "History store unavailable: ..."
   if (health.dropped_runs > 0) {
-    if (!text.empty()) text += "; ";
+    text += text.empty() ? "History store: " : "; ";
     text += std::to_string(health.dropped_runs) + " runs not recorded since start-up";
   }
   return text;
@@ -109,11 +117,12 @@ net::awaitable<HttpResponse> overview(std::shared_ptr<ServeState> state, HttpReq
   }
   if (state->store && !ids.empty()) {
     auto windows = co_await state->store->long_windows(ids);
-    // Keys may have been removed while the store answered: rows point into the board.
-    keys = state->board.select(view.filter, view.now_ms);
+    // Keys may have been removed while the store answered: rows point into the board, so they
+    // are looked up again (a removed key leaves its row out of this page).
     view.rows.clear();
-    for (std::size_t i = first; i < keys.size() && i < first + view.per_page; ++i)
-      view.rows.push_back({keys[i], windows[keys[i]->info.id]});
+    for (const auto& id : ids) {
+      if (const auto* key = state->board.find(id)) view.rows.push_back({key, windows[id]});
+    }
   }
   view.counts = state->board.counts();
   view.modules = state->board.modules();
@@ -146,20 +155,13 @@ net::awaitable<HttpResponse> key_page(std::shared_ptr<ServeState> state, std::st
 net::awaitable<HttpResponse> key_history(std::shared_ptr<ServeState> state, std::string id,
                                          HttpRequest req) {
   const std::int64_t now = now_ms();
-  std::int64_t from = now - 86400 * 1000, to = now;
-  if (!req.query["from"].empty()) {
-    auto t = parse_time_ms(req.query["from"]);
-    if (!t) co_return text(400, "from: not a Unix time or an RFC 3339 UTC time\n");
-    from = *t;
-  }
-  if (!req.query["to"].empty()) {
-    auto t = parse_time_ms(req.query["to"]);
-    if (!t) co_return text(400, "to: not a Unix time or an RFC 3339 UTC time\n");
-    to = *t;
-  }
-  if (from > to) co_return text(400, "from is after to\n");
+  auto from = time_param(req, "from", now - 86400 * 1000);
+  auto to = time_param(req, "to", now);
+  if (!from) co_return text(400, "from: not a Unix time or an RFC 3339 UTC time\n");
+  if (!to) co_return text(400, "to: not a Unix time or an RFC 3339 UTC time\n");
+  if (*from > *to) co_return text(400, "from is after to\n");
   if (!state->store) co_return text(404, "no history store\n");
-  auto history = co_await state->store->key_history(id, from, to, 10000);
+  auto history = co_await state->store->key_history(id, *from, *to, 10000);
   if (!history.key) co_return text(404, "unknown target id\n");
   co_return json(exporters::key_history_json(history));
 }

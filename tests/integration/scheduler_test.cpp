@@ -49,7 +49,7 @@ net::awaitable<void> accept_all(std::shared_ptr<SilentPeer> peer) {
 struct CountingSink : engine::ResultSink {
   void key_added(const engine::KeyIdentity&) override {}
   void key_removed(const std::string&) override {}
-  void run_finished(const std::string& id, const engine::ProbeReport&) override { ++runs[id]; }
+  void run_finished(const std::string& id, const engine::ReportPtr&) override { ++runs[id]; }
   void run_skipped(const std::string& id) override { ++skipped[id]; }
   std::map<std::string, int> runs;
   std::map<std::string, int> skipped;

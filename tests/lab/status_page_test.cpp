@@ -81,8 +81,7 @@ double Seconds(Clock::duration d) {
 }
 
 double UnixNow() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 std::string Rfc3339(double unix_seconds) {
@@ -147,8 +146,8 @@ bool Refused(int port) {
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  const bool refused = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 &&
-                       errno == ECONNREFUSED;
+  const bool refused =
+      connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 && errno == ECONNREFUSED;
   close(fd);
   return refused;
 }
@@ -298,10 +297,9 @@ struct Answer {
 
 // GET `url` with curl, after `prefix` (e.g. ip netns exec NS).
 Answer Http(const std::vector<std::string>& prefix, const std::string& url) {
-  const CmdResult r = RunArgv(
-      Concat(prefix, {"curl", "-sS", "--noproxy", "*", "--max-time", "5", "-w", "\n%{http_code}",
-                      url}),
-      10s);
+  const CmdResult r = RunArgv(Concat(prefix, {"curl", "-sS", "--noproxy", "*", "--max-time", "5",
+                                              "-w", "\n%{http_code}", url}),
+                              10s);
   Answer answer;
   answer.error = r.stderr_text;
   const auto newline = r.stdout_text.rfind('\n');
@@ -313,11 +311,11 @@ Answer Http(const std::vector<std::string>& prefix, const std::string& url) {
 
 // How to start one `reachprobe serve`.
 struct ServeSpec {
-  std::string name;     // its log files: <dir>/<name>.out, .err
-  std::string dir;      // working directory
-  std::string config;   // --config.file
-  std::string storage;  // --storage.path
-  int port = 0;         // on 127.0.0.1
+  std::string name;                      // its log files: <dir>/<name>.out, .err
+  std::string dir;                       // working directory
+  std::string config;                    // --config.file
+  std::string storage;                   // --storage.path
+  int port = 0;                          // on 127.0.0.1
   std::vector<std::string> wrap;         // argv before the binary (ip netns exec, unshare)
   std::vector<std::string> curl_prefix;  // argv before curl, to reach its 127.0.0.1
 };
@@ -326,12 +324,12 @@ class Serve {
  public:
   explicit Serve(ServeSpec spec)
       : spec_(std::move(spec)),
-        process_(Concat(spec_.wrap,
-                        {REACHPROBE_BINARY, "serve", "--config.file", spec_.config,
-                         "--web.listen-address", "127.0.0.1:" + std::to_string(spec_.port),
-                         "--storage.path=" + spec_.storage}),
-                 spec_.dir, spec_.dir + "/" + spec_.name + ".out",
-                 spec_.dir + "/" + spec_.name + ".err") {}
+        process_(
+            Concat(spec_.wrap, {REACHPROBE_BINARY, "serve", "--config.file", spec_.config,
+                                "--web.listen-address", "127.0.0.1:" + std::to_string(spec_.port),
+                                "--storage.path=" + spec_.storage}),
+            spec_.dir, spec_.dir + "/" + spec_.name + ".out",
+            spec_.dir + "/" + spec_.name + ".err") {}
 
   std::string Url(const std::string& path) const {
     return "http://127.0.0.1:" + std::to_string(spec_.port) + path;
@@ -474,11 +472,11 @@ class Chromium {
   CmdResult Run(const std::vector<std::string>& action, const std::string& url) {
     const std::string profile = scratch_ + "/chromium-" + std::to_string(++runs_);
     fs::create_directories(profile);
-    std::vector<std::string> argv = Concat(
-        prefix_, {"env", "HOME=" + profile, kChromium, "--headless", "--no-sandbox",
-                  "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--user-data-dir=" + profile});
+    std::vector<std::string> argv =
+        Concat(prefix_,
+               {"env", "HOME=" + profile, kChromium, "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile});
     argv = Concat(argv, action);
     argv.push_back(url);
     const auto start = Clock::now();
@@ -505,7 +503,8 @@ bool IsPng(const std::string& file) {
 }
 
 // The lines of `log` that contain every one of `needles`.
-std::vector<std::string> LinesWith(const std::string& log, const std::vector<std::string>& needles) {
+std::vector<std::string> LinesWith(const std::string& log,
+                                   const std::vector<std::string>& needles) {
   std::vector<std::string> out;
   std::istringstream lines(log);
   for (std::string line; std::getline(lines, line);) {
@@ -617,7 +616,8 @@ class StatusPageTest : public ::testing::Test {
       rows_now = serve.Json("/api/v1/targets");
       for (const std::string& target : {up, down}) {
         const std::string id = KeyId(target, "tcp_connect");
-        if (SumFor(now, "probe_runs_total", target) < SumFor(before, "probe_runs_total", target) + 2)
+        if (SumFor(now, "probe_runs_total", target) <
+            SumFor(before, "probe_runs_total", target) + 2)
           return false;
         const double was = Num(RowOf(rows_before, id), "last_run");
         const double is = Num(RowOf(rows_now, id), "last_run");
@@ -632,9 +632,9 @@ class StatusPageTest : public ::testing::Test {
       dropped = serve.Metrics();
       return Plain(dropped, "reachprobe_storage_runs_dropped_total").value_or(0) > 0;
     });
-    EXPECT_TRUE(counted_dropped)
-        << "runs that could not be written are not counted: reachprobe_storage_runs_dropped_total = "
-        << Show(Plain(dropped, "reachprobe_storage_runs_dropped_total"));
+    EXPECT_TRUE(counted_dropped) << "runs that could not be written are not counted: "
+                                    "reachprobe_storage_runs_dropped_total = "
+                                 << Show(Plain(dropped, "reachprobe_storage_runs_dropped_total"));
 
     const Answer page = serve.Get("/status");
     ASSERT_EQ(page.status, 200) << page.error << serve.Log();
@@ -774,9 +774,9 @@ TEST_F(StatusPageTest, ChromiumRendersRowsFiltersEscapedLabelsAndTheKeyPage) {
   ASSERT_GE(keys.size(), 20u);
   const std::vector<std::string> in_ns = {"ip", "netns", "exec", lab.ns(Node::kProber)};
   const double serve_started = UnixNow();
-  serves_.push_back(std::make_unique<Serve>(ServeSpec{
-      "serve", dir_->path(), WriteConfig("config.yml", ChromiumConfig(keys)),
-      Path("history.db"), kLabServePort, in_ns, in_ns}));
+  serves_.push_back(std::make_unique<Serve>(
+      ServeSpec{"serve", dir_->path(), WriteConfig("config.yml", ChromiumConfig(keys)),
+                Path("history.db"), kLabServePort, in_ns, in_ns}));
   Serve& serve = *serves_.back();
   ASSERT_TRUE(serve.WaitHealthy()) << serve.Log();
 
@@ -841,8 +841,10 @@ TEST_F(StatusPageTest, ChromiumRendersRowsFiltersEscapedLabelsAndTheKeyPage) {
   ASSERT_EQ(rows.size(), keys.size()) << Tail(dumped.stdout_text, 6000);
   EXPECT_EQ(Text(dom.by_id("summary")), ExpectedSummary(keys));
   EXPECT_EQ(Text(dom.by_id("matched")), std::to_string(keys.size()) + " matching, page 1 of 1");
-  EXPECT_EQ(dom.by_id("storage-banner"), nullptr) << "a banner with a healthy store: "
-                                                  << Text(dom.by_id("storage-banner"));
+  // One instance probes from one vantage: said once above the table, not in every row.
+  EXPECT_EQ(Text(dom.by_id("vantage")), "Probed from vantage lab");
+  EXPECT_EQ(dom.by_id("storage-banner"), nullptr)
+      << "a banner with a healthy store: " << Text(dom.by_id("storage-banner"));
   std::map<std::string, const HtmlNode*> row_of;
   std::map<std::string, std::size_t> position;
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -864,8 +866,8 @@ TEST_F(StatusPageTest, ChromiumRendersRowsFiltersEscapedLabelsAndTheKeyPage) {
     EXPECT_EQ(Cell(row, "avail-24h"), w.availability()) << who;
     EXPECT_EQ(Cell(row, "module"), w.module) << who;
     EXPECT_EQ(Cell(row, "target"), w.target) << who;
-    const HtmlNode* link = row.first("td", "target") ? row.first("td", "target")->first("a")
-                                                     : nullptr;
+    const HtmlNode* link =
+        row.first("td", "target") ? row.first("td", "target")->first("a") : nullptr;
     ASSERT_NE(link, nullptr) << who;
     const std::string href = link->attr("href");
     EXPECT_TRUE(href.size() >= 23 && href.compare(href.size() - 23, 23, "status/" + w.id()) == 0)
@@ -874,6 +876,7 @@ TEST_F(StatusPageTest, ChromiumRendersRowsFiltersEscapedLabelsAndTheKeyPage) {
     for (const auto& [name, value] : w.labels) {
       EXPECT_NE(labels.find(name + "=" + value), std::string::npos) << who << ": " << labels;
     }
+    EXPECT_EQ(labels.find("vantage="), std::string::npos) << who << ": " << labels;
     EXPECT_NE(Cell(row, "since"), "-") << who;
     EXPECT_NE(row.first("svg", "strip"), nullptr) << who << ": no svg.strip timeline";
     const HtmlNode* verdict = row.first("td", "verdict");
@@ -917,7 +920,8 @@ TEST_F(StatusPageTest, ChromiumRendersRowsFiltersEscapedLabelsAndTheKeyPage) {
       {"layer=icmp", [](const Want& w) { return w.layer() == "icmp"; }},
       {"state=up", [](const Want& w) { return w.up; }},
       {"module=icmp", [](const Want& w) { return w.module == "icmp"; }},
-      {"label=team%3Ddb", [](const Want& w) { return w.labels.count("team") && w.labels.at("team") == "db"; }},
+      {"label=team%3Ddb",
+       [](const Want& w) { return w.labels.count("team") && w.labels.at("team") == "db"; }},
       {"state=down&module=tcp_connect",
        [](const Want& w) { return !w.up && w.module == "tcp_connect"; }},
   };
@@ -931,7 +935,8 @@ TEST_F(StatusPageTest, ChromiumRendersRowsFiltersEscapedLabelsAndTheKeyPage) {
     const HtmlDocument filtered(r.stdout_text);
     EXPECT_EQ(AsSet(RowKeys(filtered)), want) << "/status?" << f.query;
     EXPECT_EQ(RowKeys(filtered).size(), want.size()) << "/status?" << f.query << ": a row twice";
-    EXPECT_EQ(Text(filtered.by_id("matched")), std::to_string(want.size()) + " matching, page 1 of 1")
+    EXPECT_EQ(Text(filtered.by_id("matched")),
+              std::to_string(want.size()) + " matching, page 1 of 1")
         << "/status?" << f.query;
     // The summary counts every key, whatever the filter.
     EXPECT_EQ(Text(filtered.by_id("summary")), ExpectedSummary(keys)) << "/status?" << f.query;
@@ -1141,8 +1146,8 @@ TEST_F(StatusPageTest, HistorySurvivesARestartAndTheStateShowsBeforeTheFirstNewR
   EXPECT_EQ(dom.by_id("storage-banner"), nullptr) << Text(dom.by_id("storage-banner"));
 
   // The runs from before the restart, by Unix seconds and by RFC 3339.
-  for (const std::string& from : {std::to_string(static_cast<long long>(before_start)),
-                                  Rfc3339(before_start)}) {
+  for (const std::string& from :
+       {std::to_string(static_cast<long long>(before_start)), Rfc3339(before_start)}) {
     for (const auto& [id, count] : {std::pair{up_id, runs_up}, std::pair{down_id, runs_down}}) {
       json history = second.Json("/api/v1/targets/" + id + "/history?from=" + from);
       ASSERT_TRUE(history.is_object()) << "history?from=" << from;
@@ -1182,10 +1187,10 @@ TEST_F(StatusPageTest, ReadOnlyStoreDirectoryIsReportedAndProbingGoesOn) {
   const std::string storage = ro + "/history.db";
   // `mount` in a private mount namespace (unshare's default propagation): the host never sees
   // the read-only tmpfs, and it goes away with serve.
-  const std::vector<std::string> wrap = {"unshare", "--mount", "sh", "-c",
-                                         "mount -t tmpfs -o ro none \"$0\" && exec \"$@\"", ro};
-  Serve& serve = LaunchHost(
-      "readonly", WriteConfig("config.yml", LoopbackConfig(up, down, "1s")), storage, wrap);
+  const std::vector<std::string> wrap = {
+      "unshare", "--mount", "sh", "-c", "mount -t tmpfs -o ro none \"$0\" && exec \"$@\"", ro};
+  Serve& serve = LaunchHost("readonly", WriteConfig("config.yml", LoopbackConfig(up, down, "1s")),
+                            storage, wrap);
   ASSERT_TRUE(serve.WaitHealthy()) << serve.Log();
   ExpectStoreProblemShownAndProbingGoesOn(serve, storage, {}, up, down);
   const std::optional<int> code = serve.Terminate();

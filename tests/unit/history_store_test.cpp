@@ -89,7 +89,9 @@ TEST_F(StoreTest, RunsEventsAndBucketsReadBackAsWritten) {
   ASSERT_TRUE(w["00000000000000aa"].d7);
   EXPECT_NEAR(*w["00000000000000aa"].d7, 2.0 / 7.0, 1e-9);
   ASSERT_TRUE(w["00000000000000aa"].p95_24h);
-  EXPECT_DOUBLE_EQ(*w["00000000000000aa"].p95_24h, 1.0);  // the bucket that holds the failures
+  // Rank 6.65 of 7 lies in (0.5, 1], which holds the five 1 s failures above two faster runs:
+  // 0.5 + 0.5 * (6.65 - 2) / 5, as histogram_quantile interpolates.
+  EXPECT_NEAR(*w["00000000000000aa"].p95_24h, 0.965, 1e-9);
 }
 
 TEST_F(StoreTest, ARestartFindsStateTimelineAndGoesOnWithTheSameBuckets) {
@@ -188,15 +190,25 @@ TEST_F(StoreTest, MemoryStoreWorksAndKeepsNothing) {
   EXPECT_FALSE(std::filesystem::exists(":memory:"));
 }
 
-TEST(LatencyQuantile, IsTheUpperBoundOfTheBucketHoldingTheRank) {
+TEST(LatencyQuantile, InterpolatesInsideTheBucketHoldingTheRank) {
   LatencyCounts counts{};
   EXPECT_FALSE(latency_quantile(counts, 0.5));
   counts[latency_bucket(0.0015)] = 90;  // (.001, .0025]
   counts[latency_bucket(0.3)] = 10;     // (.25, .5]
-  EXPECT_DOUBLE_EQ(*latency_quantile(counts, 0.5), 0.0025);
-  EXPECT_DOUBLE_EQ(*latency_quantile(counts, 0.95), 0.5);
-  counts[latency_bucket(1000)] = 1000;  // above every bound: the last bound
-  EXPECT_DOUBLE_EQ(*latency_quantile(counts, 0.99), 60);
+  // rank 50 of 100 is 50/90 of the way through (.001, .0025]
+  EXPECT_NEAR(*latency_quantile(counts, 0.5), 0.001 + 0.0015 * 50.0 / 90.0, 1e-12);
+  // rank 95 is half way through (.25, .5]
+  EXPECT_NEAR(*latency_quantile(counts, 0.95), 0.375, 1e-12);
+  // the longest run caps the estimate
+  EXPECT_NEAR(*latency_quantile(counts, 0.95, 0.3), 0.275, 1e-12);
+  EXPECT_NEAR(*latency_quantile(counts, 1.0, 0.3), 0.3, 1e-12);
+}
+
+TEST(LatencyQuantile, TheOpenLastBucketEndsAtTheLongestRun) {
+  LatencyCounts counts{};
+  counts[latency_bucket(1000)] = 10;  // above every bound
+  EXPECT_NEAR(*latency_quantile(counts, 0.5, 100), 80, 1e-9);
+  EXPECT_DOUBLE_EQ(*latency_quantile(counts, 0.5), 60);  // no maximum known: the last bound
 }
 
 }  // namespace

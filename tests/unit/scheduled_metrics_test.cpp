@@ -15,6 +15,10 @@ namespace {
 using namespace std::chrono_literals;
 using testing::ReportBuilder;
 
+engine::ReportPtr Shared(engine::ProbeReport report) {
+  return std::make_shared<const engine::ProbeReport>(std::move(report));
+}
+
 engine::KeyIdentity key(const std::string& target) {
   return {target + "|tcp_connect",
           "tcp",
@@ -42,8 +46,8 @@ TEST(ScheduledMetrics, CountsRunsFailuresAndSkipsPerKey) {
   metrics.key_added(key("198.18.0.2:22"));
   auto failed = classified(ReportBuilder().tcp_fail(engine::Reason::timeout).build());
   failed.duration = 1200ms;
-  metrics.run_finished("198.18.0.2:22|tcp_connect", failed);
-  metrics.run_finished("198.18.0.2:22|tcp_connect", failed);
+  metrics.run_finished("198.18.0.2:22|tcp_connect", Shared(failed));
+  metrics.run_finished("198.18.0.2:22|tcp_connect", Shared(failed));
   metrics.run_skipped("198.18.0.2:22|tcp_connect");
   auto text = rendered(metrics);
   const std::string labels =
@@ -74,10 +78,10 @@ TEST(ScheduledMetrics, ARemovedKeysSeriesLeave) {
   ScheduledMetrics metrics;
   metrics.key_added(key("198.18.0.2:22"));
   metrics.key_added(key("198.18.0.3:22"));
-  metrics.run_finished("198.18.0.2:22|tcp_connect", ReportBuilder().tcp_ok().build());
+  metrics.run_finished("198.18.0.2:22|tcp_connect", Shared(ReportBuilder().tcp_ok().build()));
   metrics.key_removed("198.18.0.2:22|tcp_connect");
   // A run that was in flight when its key left is dropped.
-  metrics.run_finished("198.18.0.2:22|tcp_connect", ReportBuilder().tcp_ok().build());
+  metrics.run_finished("198.18.0.2:22|tcp_connect", Shared(ReportBuilder().tcp_ok().build()));
   auto text = rendered(metrics);
   EXPECT_EQ(text.find("198.18.0.2:22"), std::string::npos) << text;
   EXPECT_NE(text.find("198.18.0.3:22"), std::string::npos) << text;
@@ -86,7 +90,7 @@ TEST(ScheduledMetrics, ARemovedKeysSeriesLeave) {
 TEST(ScheduledMetrics, ReAddingAKeyWithNewLabelsKeepsItsCounters) {
   ScheduledMetrics metrics;
   metrics.key_added(key("198.18.0.2:22"));
-  metrics.run_finished("198.18.0.2:22|tcp_connect", ReportBuilder().tcp_ok().build());
+  metrics.run_finished("198.18.0.2:22|tcp_connect", Shared(ReportBuilder().tcp_ok().build()));
   auto relabelled = key("198.18.0.2:22");
   relabelled.labels.back().second = "web";
   metrics.key_added(relabelled);

@@ -2,14 +2,23 @@
 // their since-when, availability windows, worst-first order, filters, and escaping.
 #include <gtest/gtest.h>
 
+#include "exporters/html_text.hpp"
 #include "exporters/status_json.hpp"
 #include "exporters/status_page.hpp"
+#include "exporters/text_report.hpp"
 #include "history/status_board.hpp"
 
 namespace reachprobe::history {
 namespace {
 
 constexpr std::int64_t kT0 = 1'780'000'000'000;
+
+// A report told apart by its sentence.
+engine::ReportPtr report(const std::string& summary) {
+  auto r = std::make_shared<engine::ProbeReport>();
+  r->verdict.summary = summary;
+  return r;
+}
 
 RunRecord run(const std::string& id, std::int64_t t, bool ok,
               engine::Layer layer = engine::Layer::tcp) {
@@ -30,10 +39,10 @@ StatusBoard three_keys() {
   board.add({"a000000000000000", "198.18.0.1:22", "tcp_connect", {{"team", "db"}}});
   board.add({"b000000000000000", "198.18.0.2:22", "tcp_connect", {{"team", "<script>x</script>"}}});
   board.add({"c000000000000000", "198.18.0.3", "icmp", {}});
-  board.record(run("a000000000000000", kT0, true), "{}", "ladder a");
-  board.record(run("b000000000000000", kT0, true), "{}", "ladder b");
-  board.record(run("b000000000000000", kT0 + 10'000, false), "{}", "ladder b2");
-  board.record(run("c000000000000000", kT0, false, engine::Layer::icmp), "{}", "");
+  board.record(run("a000000000000000", kT0, true), report("ladder a"));
+  board.record(run("b000000000000000", kT0, true), report("ladder b"));
+  board.record(run("b000000000000000", kT0 + 10'000, false), report("ladder b2"));
+  board.record(run("c000000000000000", kT0, false, engine::Layer::icmp), report(""));
   return board;
 }
 
@@ -44,7 +53,8 @@ TEST(StatusBoard, StateSinceAndAvailability) {
   EXPECT_EQ(b->state, KeyState::down);
   EXPECT_EQ(b->verdict, "tcp/timeout");
   EXPECT_EQ(b->since_ms, kT0 + 10'000);
-  EXPECT_EQ(b->latest_ladder, "ladder b2");
+  ASSERT_NE(b->latest, nullptr);
+  EXPECT_EQ(b->latest->verdict.summary, "ladder b2");
   EXPECT_DOUBLE_EQ(*b->availability(kT0 + 20'000, 6), 0.5);
   EXPECT_EQ(board.state("b000000000000000"), KeyState::down);
   EXPECT_EQ(board.state("not there"), KeyState::unknown);
@@ -137,7 +147,10 @@ TEST(StatusPage, KeyPageOfAnUnknownKeyAndOfAFailingOne) {
       {kT0 + 10'000, kT0 + 10'000, 1, true, false, "tcp/timeout", "it <timed> out", "{}", ""});
   auto html = exporters::render_key_page(view);
   EXPECT_NE(html.find("id=\"state\" data-state=\"down\""), std::string::npos);
-  EXPECT_NE(html.find("<pre id=\"ladder\">ladder b2</pre>"), std::string::npos);
+  // The ladder is rendered from the latest report when the page is asked for.
+  const std::string ladder = exporters::render_ladder(*view.live->latest);
+  EXPECT_NE(html.find("<pre id=\"ladder\">" + exporters::html_escape(ladder) + "</pre>"),
+            std::string::npos);
   EXPECT_NE(html.find("it &lt;timed&gt; out"), std::string::npos);
   EXPECT_EQ(html.find("<script"), std::string::npos);
 }
