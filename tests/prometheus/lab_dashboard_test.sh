@@ -20,6 +20,7 @@ set -euo pipefail
 
 binary=${1:?usage: lab_dashboard_test.sh REACHPROBE_BINARY SOURCE_DIR}
 src=${2:?usage: lab_dashboard_test.sh REACHPROBE_BINARY SOURCE_DIR}
+src=$(readlink -f -- "$src")
 rules=$src/docker/prometheus/reachprobe-rules.yml
 dashboard=$src/docker/grafana/reachprobe-dashboard.json
 queries=$src/tests/prometheus/dashboard_queries.py
@@ -37,6 +38,8 @@ done
   echo "FAIL: reachprobe binary $binary is not executable"
   exit 1
 }
+# The servers run from other directories: absolute paths.
+binary=$(readlink -f -- "$binary")
 
 started=$(date +%s)
 # Names lab-cleanup.sh knows: rpl<pid of a live test process>-<role>.
