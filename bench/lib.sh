@@ -187,6 +187,30 @@ lab_raise_backlog() {
   ip netns exec "$ns" sysctl -q -w net.core.somaxconn=65535 net.ipv4.tcp_max_syn_backlog=65535 "$@"
 }
 
+# lab_scheduling_pair NS_PROBER NS_TARGET : the two-namespace lab of the scheduling benchmarks:
+# the veth, AnyIP 198.19.0.0/16 in the target, no ICMP rate limiting there (every echo must be
+# answered), room for bursts of handshakes on both sides, and ephemeral ports on the prober's.
+lab_scheduling_pair() {
+  lab_link "$1" veth-p "$2" veth-t
+  lab_anyip "$1" "$2"
+  lab_raise_backlog "$2" net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_msgs_per_sec=100000 \
+    net.ipv4.icmp_msgs_burst=100000
+  lab_raise_backlog "$1" net.ipv4.ip_local_port_range="10000 65000" net.ipv4.tcp_tw_reuse=1
+}
+
+# lab_stop_pids TENTHS PID... : SIGTERM to each, SIGKILL to any still there after TENTHS tenths
+# of a second, and reaps them.
+lab_stop_pids() {
+  local tenths=$1 pid
+  shift
+  for pid in "$@"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "$@"; do
+    for _ in $(seq "$tenths"); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+}
+
 # lab_start_listener NS_TARGET : one TCP listener on 0.0.0.0:22 in the target namespace,
 # which accepts on every AnyIP address (start it after lab_raise_backlog: listen() takes
 # the backlog from somaxconn as it is then). Waits until it is listening. Not through a

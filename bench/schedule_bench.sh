@@ -114,25 +114,13 @@ bench_cleanup() {
 }
 
 stop_system() {
-  local pid
-  for pid in "${sys_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${sys_pids[@]}"; do
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
+  lab_stop_pids 100 "${sys_pids[@]}"
   sys_pids=()
 }
 
 in_p() { ip netns exec "$ns_p" "$@"; }
 
-lab_link "$ns_p" veth-p "$ns_t" veth-t
-lab_anyip "$ns_p" "$ns_t"
-# Room for 500 handshakes a second, and no ICMP rate limiting on the target side (every echo
-# must be answered); ephemeral ports and backlog for the exporters' side.
-lab_raise_backlog "$ns_t" net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_msgs_per_sec=100000 \
-  net.ipv4.icmp_msgs_burst=100000
-lab_raise_backlog "$ns_p" net.ipv4.ip_local_port_range="10000 65000" net.ipv4.tcp_tw_reuse=1
+lab_scheduling_pair "$ns_p" "$ns_t"
 
 cat >"$work/helper.py" <<'PY'
 """Helpers for schedule_bench.sh: configs, readiness, the measured window and the report."""

@@ -50,6 +50,7 @@
 #include <nlohmann/json.hpp>
 
 #include "html_dom.hpp"
+#include "lab_process.hpp"
 #include "netns_fixture.hpp"
 #include "serve_fixture.hpp"
 
@@ -151,143 +152,6 @@ bool Refused(int port) {
   close(fd);
   return refused;
 }
-
-// A scratch directory under /tmp, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    char name[] = "/tmp/rp-status-XXXXXX";
-    if (mkdtemp(name) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = name;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-// Accept-and-close TCP listeners on 127.0.0.1 of the host namespace.
-class Listeners {
- public:
-  explicit Listeners(int count) {
-    for (int i = 0; i < count; ++i) Open();
-    thread_ = std::thread([this] { Run(); });
-  }
-  ~Listeners() {
-    stop_ = true;
-    thread_.join();
-    for (const int fd : fds_) close(fd);
-  }
-  Listeners(const Listeners&) = delete;
-  Listeners& operator=(const Listeners&) = delete;
-  const std::vector<int>& ports() const { return ports_; }
-
- private:
-  void Open() {
-    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
-    fds_.push_back(fd);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(fd, 128) != 0 ||
-        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      throw std::runtime_error("listener: " + std::string(std::strerror(errno)));
-    }
-    ports_.push_back(ntohs(addr.sin_port));
-  }
-
-  void Run() {
-    std::vector<pollfd> polled;
-    for (const int fd : fds_) polled.push_back({fd, POLLIN, 0});
-    while (!stop_) {
-      if (poll(polled.data(), polled.size(), 50) <= 0) continue;
-      for (const pollfd& p : polled) {
-        if ((p.revents & POLLIN) == 0) continue;
-        for (int conn; (conn = accept4(p.fd, nullptr, nullptr, SOCK_CLOEXEC)) >= 0;) close(conn);
-      }
-    }
-  }
-
-  std::vector<int> fds_;
-  std::vector<int> ports_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
-
-// A child in its own process group, in `cwd`, stdout and stderr to files. Killed (the whole
-// group) and reaped on destruction, also when the test failed half-way.
-class Process {
- public:
-  Process(const std::vector<std::string>& argv, const std::string& cwd, std::string out,
-          std::string err)
-      : out_(std::move(out)), err_(std::move(err)) {
-    std::vector<char*> c_argv;
-    for (const std::string& word : argv) c_argv.push_back(const_cast<char*>(word.c_str()));
-    c_argv.push_back(nullptr);
-    pid_ = fork();
-    if (pid_ == 0) Exec(c_argv.data(), cwd.c_str(), out_.c_str(), err_.c_str());
-    if (pid_ < 0) throw std::runtime_error("fork: " + std::string(std::strerror(errno)));
-    setpgid(pid_, pid_);  // also here, so kill(-pid) works before the child ran
-  }
-  ~Process() { Kill(); }
-  Process(const Process&) = delete;
-  Process& operator=(const Process&) = delete;
-
-  bool Running() { return !Reap(false); }
-  // SIGTERM to the process itself; its exit status if it exits within `limit`.
-  std::optional<int> Terminate(Clock::duration limit) {
-    if (!exit_code_) kill(pid_, SIGTERM);
-    const auto deadline = Clock::now() + limit;
-    while (!Reap(false) && Clock::now() < deadline) std::this_thread::sleep_for(20ms);
-    return exit_code_;
-  }
-  void Kill() noexcept {
-    if (exit_code_) return;
-    kill(-pid_, SIGKILL);
-    Reap(true);
-  }
-  std::string Stderr() const { return ReadFile(err_); }
-
- private:
-  // In the forked child of a threaded process: async-signal-safe calls only.
-  [[noreturn]] static void Exec(char* const* argv, const char* cwd, const char* out,
-                                const char* err) {
-    setpgid(0, 0);
-    const int in_fd = open("/dev/null", O_RDONLY);
-    const int out_fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int err_fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (in_fd < 0 || out_fd < 0 || err_fd < 0 || dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 ||
-        dup2(err_fd, 2) < 0 || chdir(cwd) != 0) {
-      _exit(127);
-    }
-    execvp(argv[0], argv);
-    _exit(127);
-  }
-
-  bool Reap(bool block) noexcept {
-    if (exit_code_) return true;
-    int status = 0;
-    pid_t r;
-    do {
-      r = waitpid(pid_, &status, block ? 0 : WNOHANG);
-    } while (r < 0 && errno == EINTR);
-    if (r != pid_) return false;
-    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return true;
-  }
-
-  std::string out_, err_;
-  pid_t pid_ = -1;
-  std::optional<int> exit_code_;
-};
 
 struct Answer {
   int status = 0;  // 0 when curl got no answer
@@ -546,7 +410,7 @@ class StatusPageTest : public ::testing::Test {
                       "this suite under sudo with the lab lock";
     }
     if (access("/usr/bin/curl", X_OK) != 0) GTEST_SKIP() << "the status page suite needs curl";
-    dir_ = std::make_unique<TempDir>();
+    dir_ = std::make_unique<TempDir>("rp-status");
     started_ = Clock::now();
   }
   void TearDown() override {
