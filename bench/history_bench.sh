@@ -602,7 +602,11 @@ def gen_store(path, keys, interval, hours, down_pct, flaky_pct, outages_per_day,
                            timeout + 0.001 * rnd.random())
                 else:
                     yield (t * 1000 + k["ms"], k["row"], 1, None, k["base"] * (1 + 0.1 * rnd.random()))
-    con.executemany("INSERT INTO runs(t, key, ok, verdict, dur) VALUES(?, ?, ?, ?, ?)", raw_rows())
+    if "b" in cols.get("runs", []):  # schema 2: clustered by 10-second slice
+        con.executemany("INSERT INTO runs(b, t, key, ok, verdict, dur) VALUES(?, ?, ?, ?, ?, ?)",
+                        ((r[0] // 10000,) + r for r in raw_rows()))
+    else:
+        con.executemany("INSERT INTO runs(t, key, ok, verdict, dur) VALUES(?, ?, ?, ?, ?)", raw_rows())
 
     # Events in time order, as they happen; state rows.
     ev = []

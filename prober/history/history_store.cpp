@@ -115,10 +115,11 @@ struct HistoryStore::Shared {
     if (now - last_maintain_ms >= kMaintainEveryMs) maintain(now);
   }
 
-  void maintain(std::int64_t now) {
+  void maintain(std::int64_t now, bool final_write = false) {
     last_maintain_ms = now;
     if (!worker.is_open()) return;
-    if (auto error = worker.maintain(now)) report(*error, "Cannot maintain the history store");
+    if (auto error = worker.maintain(now, final_write))
+      report(*error, "Cannot maintain the history store");
   }
 
   std::string worker_path;
@@ -140,7 +141,7 @@ HistoryStore::~HistoryStore() {
   net::post(pool_,
             [shared = shared_, keys = std::move(pending_keys_), runs = std::move(pending_runs_)] {
               shared->write(keys, runs);
-              shared->maintain(now_ms());
+              shared->maintain(now_ms(), true);
             });
   pool_.join();
 }

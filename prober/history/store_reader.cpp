@@ -66,13 +66,34 @@ KeyHistory StoreWorker::key_history(const std::string& id, std::int64_t from_ms,
   key.reset();
   if (!out.key) return out;
 
+  // Runs are clustered by slice, then key: one seek per slice, newest first, over the slices
+  // the table holds (an hour's worth), whatever the range asked for.
+  // Two statements: SQLite answers a lone min() or max() from the primary key's ends, but
+  // scans the whole table for both in one.
+  auto slice_end = [this](const char* sql) -> std::optional<std::int64_t> {
+    auto& end = statement(sql);
+    std::optional<std::int64_t> found;
+    if (end.step() == SQLITE_ROW && !end.is_null(0)) found = end.int64(0);
+    end.reset();
+    return found;
+  };
+  std::int64_t first_slice = 0, last_slice = -1;
+  const auto oldest = slice_end("SELECT min(b) FROM runs");
+  const auto newest = slice_end("SELECT max(b) FROM runs");
+  if (oldest && newest) {
+    first_slice = std::max(*oldest, from_ms / kRunSliceMs);
+    last_slice = std::min(*newest, to_ms / kRunSliceMs);
+  }
   auto& runs = statement(
-      "SELECT t, ok, verdict, dur FROM runs WHERE key = ? AND t >= ? AND t <= ? ORDER BY t DESC "
-      "LIMIT ?");
-  runs.bind(0, row).bind(1, from_ms).bind(2, to_ms).bind(3, static_cast<std::int64_t>(max_runs));
-  while (runs.step() == SQLITE_ROW)
-    out.runs.push_back({runs.int64(0), runs.int64(1) != 0, runs.text(2), runs.real(3)});
-  runs.reset();
+      "SELECT t, ok, verdict, dur FROM runs WHERE b = ? AND key = ? AND t >= ? AND t <= ? "
+      "ORDER BY t DESC");
+  for (std::int64_t slice = last_slice; slice >= first_slice && out.runs.size() < max_runs;
+       --slice) {
+    runs.bind(0, slice).bind(1, row).bind(2, from_ms).bind(3, to_ms);
+    while (out.runs.size() < max_runs && runs.step() == SQLITE_ROW)
+      out.runs.push_back({runs.int64(0), runs.int64(1) != 0, runs.text(2), runs.real(3)});
+    runs.reset();
+  }
 
   auto& events = statement(
       "SELECT first_ms, last_ms, count, state_change, ok, verdict, summary, evidence, last_summary "

@@ -30,6 +30,8 @@ inline constexpr std::int64_t kRawKeepMs = 3600 * 1000;
 inline constexpr std::int64_t kFineSeconds = 600;
 inline constexpr std::int64_t kFineKeepMs = 48 * 3600 * 1000;
 inline constexpr std::int64_t kHourSeconds = 3600;
+inline constexpr std::int64_t kRunSliceMs = 10'000;       // raw runs are clustered by slice
+inline constexpr std::int64_t kHourRowEveryMs = 600'000;  // an open hour row's rewrites
 
 // The SQLite side of the history store. Every member runs on the store's one worker thread:
 // it owns the connection and the aggregates not yet written, and shares nothing.
@@ -48,8 +50,9 @@ class StoreWorker {
   std::optional<DbError> write(const std::vector<KeyInfo>& keys,
                                const std::vector<RunRecord>& runs);
 
-  // Writes the aggregates and drops what is past its tier (about once a minute).
-  std::optional<DbError> maintain(std::int64_t now_ms);
+  // Writes the aggregates and drops what is past its tier (about once a minute); `closing`
+  // writes every open aggregate.
+  std::optional<DbError> maintain(std::int64_t now_ms, bool closing = false);
 
   KeyHistory key_history(const std::string& id, std::int64_t from_ms, std::int64_t to_ms,
                          std::size_t max_runs);
@@ -62,6 +65,7 @@ class StoreWorker {
     Bucket bucket;
     LatencyCounts latency{};
     bool dirty = false;
+    std::int64_t written_ms = 0;  // when maintain() last wrote it
   };
   struct KeyState {
     std::int64_t row = 0;

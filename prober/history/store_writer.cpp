@@ -12,16 +12,24 @@
 namespace reachprobe::history {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+// 2: runs clustered by 10-second slice (1: a rowid table with an index on (key, t), whose
+// random inserts dirtied a page per run).
+constexpr int kSchemaVersion = 2;
+
+// Raw runs, clustered by time slice then key: a second's inserts land in the last few pages of
+// the b-tree (an index on (key, t) took one random page per run, most of the store's disk
+// writes at 10,000 keys), the hourly cut is a range at its start, and a key's runs are one
+// seek per slice.
+constexpr const char* kRunsTable = R"sql(
+CREATE TABLE IF NOT EXISTS runs(b INTEGER NOT NULL, key INTEGER NOT NULL, t INTEGER NOT NULL,
+  ok INTEGER NOT NULL, verdict TEXT, dur REAL NOT NULL, PRIMARY KEY(b, key, t)) WITHOUT ROWID;
+)sql";
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS keys(id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL,
   target TEXT NOT NULL, module TEXT NOT NULL, labels TEXT NOT NULL,
   first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS runs(t INTEGER NOT NULL, key INTEGER NOT NULL, ok INTEGER NOT NULL,
-  verdict TEXT, dur REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS runs_by_key ON runs(key, t);
 CREATE TABLE IF NOT EXISTS agg(key INTEGER NOT NULL, res INTEGER NOT NULL, start INTEGER NOT NULL,
   runs INTEGER NOT NULL, fails INTEGER NOT NULL, dur_sum REAL NOT NULL, dur_max REAL NOT NULL,
   lat BLOB, PRIMARY KEY(key, res, start)) WITHOUT ROWID;
@@ -132,6 +140,7 @@ std::optional<DbError> StoreWorker::quick_check() {
 
 std::optional<DbError> StoreWorker::create_schema() {
   if (auto e = db_->exec(kSchema)) return e;
+  if (auto e = db_->exec(kRunsTable)) return e;
   auto& read = statement("SELECT value FROM meta WHERE name = 'schema_version'");
   std::optional<int> version;
   if (read.step() == SQLITE_ROW) version = std::atoi(read.text(0).c_str());
@@ -139,6 +148,19 @@ std::optional<DbError> StoreWorker::create_schema() {
   if (version && *version > kSchemaVersion) {
     return DbError{SQLITE_MISMATCH, path_ + " was written by a newer reachprobe (schema " +
                                         std::to_string(*version) + ")"};
+  }
+  if (version && *version == 1) {
+    // The hour of raw runs moves into the clustered table; everything else is unchanged.
+    const std::string slice = std::to_string(kRunSliceMs);
+    const std::string migrate =
+        "BEGIN IMMEDIATE; ALTER TABLE runs RENAME TO runs_v1;" + std::string(kRunsTable) +
+        "INSERT OR REPLACE INTO runs(b, key, t, ok, verdict, dur) SELECT t / " + slice +
+        ", key, t, ok, verdict, dur FROM runs_v1; DROP TABLE runs_v1; UPDATE meta SET value = '" +
+        std::to_string(kSchemaVersion) + "' WHERE name = 'schema_version'; COMMIT;";
+    if (auto e = db_->exec(migrate)) {
+      db_->exec("ROLLBACK");
+      return DbError{e->code, "upgrading the schema from 1: " + e->message};
+    }
   }
   if (!version) {
     auto& write = statement("INSERT INTO meta(name, value) VALUES('schema_version', ?)");
@@ -197,13 +219,16 @@ std::optional<DbError> StoreWorker::write(const std::vector<KeyInfo>& keys,
 
 std::optional<DbError> StoreWorker::add_run(KeyState& key, const RunRecord& run) {
   const std::string verdict = run.success ? "" : verdict_text(run.layer, run.reason);
-  auto& insert = statement("INSERT INTO runs(t, key, ok, verdict, dur) VALUES(?, ?, ?, ?, ?)");
-  insert.bind(0, run.time_ms).bind(1, key.row).bind(2, std::int64_t{run.success});
+  // OR REPLACE: two runs of one key in one millisecond are one run, not a failed batch.
+  auto& insert = statement(
+      "INSERT OR REPLACE INTO runs(b, key, t, ok, verdict, dur) VALUES(?, ?, ?, ?, ?, ?)");
+  insert.bind(0, run.time_ms / kRunSliceMs).bind(1, key.row).bind(2, run.time_ms);
+  insert.bind(3, std::int64_t{run.success});
   if (run.success)
-    insert.bind_null(3);
+    insert.bind_null(4);
   else
-    insert.bind(3, verdict);
-  insert.bind(4, run.duration_s);
+    insert.bind(4, verdict);
+  insert.bind(5, run.duration_s);
   if (insert.run() != SQLITE_DONE) return fail("recording a run");
 
   const std::int64_t seconds = run.time_ms / 1000;
@@ -317,7 +342,7 @@ std::optional<DbError> StoreWorker::write_streak(KeyState& key) {
   return std::nullopt;
 }
 
-std::optional<DbError> StoreWorker::maintain(std::int64_t now_ms) {
+std::optional<DbError> StoreWorker::maintain(std::int64_t now_ms, bool closing) {
   if (!db_) return DbError{SQLITE_CANTOPEN, "the store is not open"};
   if (auto e = db_->exec("BEGIN IMMEDIATE")) return e;
   auto rollback = [this](std::optional<DbError> e) {
@@ -327,8 +352,15 @@ std::optional<DbError> StoreWorker::maintain(std::int64_t now_ms) {
   for (auto& [id, key] : keys_) {
     for (auto [acc, resolution] : {std::pair{&key.fine, kFineSeconds}, {&key.hour, kHourSeconds}}) {
       if (!acc->dirty) continue;
+      // An hour row is rewritten every ten minutes, not every minute: a key's row sits in its
+      // own page, so each rewrite is a page of disk writes. Its bucket closing or the store
+      // closing writes it at once; pages merge the unwritten counts from memory meanwhile.
+      if (resolution == kHourSeconds && !closing && acc->written_ms != 0 &&
+          now_ms - acc->written_ms < kHourRowEveryMs)
+        continue;
       if (auto e = write_accumulator(key.row, resolution, *acc)) return rollback(e);
       acc->dirty = false;
+      acc->written_ms = now_ms;
     }
     if (auto e = write_streak(key)) return rollback(e);
     if (key.last_ms != key.written_last_ms) {
@@ -338,12 +370,9 @@ std::optional<DbError> StoreWorker::maintain(std::int64_t now_ms) {
       key.written_last_ms = key.last_ms;
     }
   }
-  // Raw runs past their hour. Rowids grow with time, so the cut is a rowid range and needs no
-  // index on t: the subquery stops at the first row young enough to keep.
-  auto& raw = statement(
-      "DELETE FROM runs WHERE rowid < coalesce((SELECT rowid FROM runs WHERE t >= ? ORDER BY "
-      "rowid LIMIT 1), (SELECT max(rowid) + 1 FROM runs))");
-  if (raw.bind(0, now_ms - kRawKeepMs).run() != SQLITE_DONE)
+  // Raw runs past their hour: the slices before the cut, a range at the b-tree's start.
+  auto& raw = statement("DELETE FROM runs WHERE b < ?");
+  if (raw.bind(0, (now_ms - kRawKeepMs) / kRunSliceMs).run() != SQLITE_DONE)
     return rollback(fail("dropping old runs"));
 
   // The slower tiers every ten minutes, key by key through the primary keys.

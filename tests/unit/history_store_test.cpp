@@ -145,6 +145,76 @@ TEST_F(StoreTest, OldDataLeavesByItsTierAndRemovedKeysAtTheRetention) {
   EXPECT_FALSE(later.key_history("00000000000000cc", 0, kT0 * 2, 10).key);
 }
 
+TEST_F(StoreTest, ASchema1StoreIsUpgradedWithItsRawRuns) {
+  {
+    // The first schema's runs table and meta row, as reachprobe 0.1.0 wrote them.
+    DbError error;
+    auto db = Db::open(file(), true, error);
+    ASSERT_TRUE(db) << error.message;
+    ASSERT_FALSE(db->exec(
+        "CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "INSERT INTO meta VALUES('schema_version', '1');"
+        "CREATE TABLE keys(id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL, target TEXT NOT NULL,"
+        " module TEXT NOT NULL, labels TEXT NOT NULL, first_ms INTEGER NOT NULL,"
+        " last_ms INTEGER NOT NULL);"
+        "INSERT INTO keys VALUES(1, '00000000000000dd', '198.18.0.1:22', 'tcp_connect', '[]', "
+        "1780000000000, 1780000000000);"
+        "CREATE TABLE runs(t INTEGER NOT NULL, key INTEGER NOT NULL, ok INTEGER NOT NULL,"
+        " verdict TEXT, dur REAL NOT NULL);"
+        "CREATE INDEX runs_by_key ON runs(key, t);"
+        "INSERT INTO runs VALUES(1780000000000, 1, 0, 'tcp/timeout', 1.0);"
+        "INSERT INTO runs VALUES(1780000010000, 1, 1, NULL, 0.002);"));
+  }
+  StoreWorker store(file(), std::chrono::hours(24));
+  ASSERT_FALSE(store.open());
+  auto h = store.key_history("00000000000000dd", kT0 - 1, kT0 + 60'000, 10);
+  ASSERT_EQ(h.runs.size(), 2u);
+  EXPECT_EQ(h.runs[0].time_ms, kT0 + 10'000);  // newest first
+  EXPECT_TRUE(h.runs[0].success);
+  EXPECT_EQ(h.runs[1].verdict, "tcp/timeout");
+  // New runs go into the upgraded table beside the old ones.
+  ASSERT_FALSE(store.write({}, {run("00000000000000dd", kT0 + 20'000, true)}));
+  EXPECT_EQ(store.key_history("00000000000000dd", kT0 - 1, kT0 + 60'000, 10).runs.size(), 3u);
+}
+
+TEST_F(StoreTest, RunsAcrossSlicesComeNewestFirstWithinTheRangeAndTheLimit) {
+  StoreWorker store(file(), std::chrono::hours(24));
+  ASSERT_FALSE(store.open());
+  std::vector<RunRecord> runs;
+  for (int i = 0; i < 30; ++i) runs.push_back(run("00000000000000ee", kT0 + i * 3'000, true));
+  runs.push_back(run("00000000000000ef", kT0 + 1'000, false));  // another key, same slices
+  ASSERT_FALSE(store.write({key("00000000000000ee"), key("00000000000000ef")}, runs));
+  auto all = store.key_history("00000000000000ee", 0, kT0 * 2, 100).runs;
+  ASSERT_EQ(all.size(), 30u);
+  for (std::size_t i = 1; i < all.size(); ++i) EXPECT_GT(all[i - 1].time_ms, all[i].time_ms);
+  auto some = store.key_history("00000000000000ee", kT0 + 10'000, kT0 + 40'000, 5).runs;
+  ASSERT_EQ(some.size(), 5u);
+  EXPECT_EQ(some.front().time_ms, kT0 + 39'000);
+  EXPECT_EQ(some.back().time_ms, kT0 + 27'000);
+}
+
+TEST_F(StoreTest, AnOpenHourRowIsReadFromMemoryAndWrittenWhenTheStoreCloses) {
+  {
+    StoreWorker store(file(), std::chrono::hours(24));
+    ASSERT_FALSE(store.open());
+    ASSERT_FALSE(
+        store.write({key("00000000000000ff")}, {run("00000000000000ff", kT0, true, true)}));
+    ASSERT_FALSE(store.maintain(kT0 + 1'000));
+    ASSERT_FALSE(store.write({}, {run("00000000000000ff", kT0 + 30'000, true)}));
+    // A minute later the hour row is not rewritten yet, but reads merge it from memory.
+    ASSERT_FALSE(store.maintain(kT0 + 61'000));
+    auto h = store.key_history("00000000000000ff", kT0 - 1, kT0 + 120'000, 10);
+    ASSERT_EQ(h.hourly.size(), 1u);
+    EXPECT_EQ(h.hourly[0].runs, 2u);
+    ASSERT_FALSE(store.maintain(kT0 + 62'000, true));
+  }
+  StoreWorker again(file(), std::chrono::hours(24));
+  ASSERT_FALSE(again.open());
+  auto h = again.key_history("00000000000000ff", kT0 - 1, kT0 + 120'000, 10);
+  ASSERT_EQ(h.hourly.size(), 1u);
+  EXPECT_EQ(h.hourly[0].runs, 2u);
+}
+
 TEST_F(StoreTest, ASecondInstanceOnTheSameFileIsRefused) {
   StoreWorker first(file(), std::chrono::hours(24));
   ASSERT_FALSE(first.open());
