@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package that reachprobe's build, tests, lab and benchmarks need.
 # Idempotent: installs only what is missing, so running it twice is a no-op the second time.
+#
+# usage: bootstrap-debian12.sh            everything (build, tests, lab, benchmarks)
+#        bootstrap-debian12.sh --build    only what building the binary needs (the `image`
+#                                         preset; the container image's build stage)
 set -euo pipefail
 
-packages=(
-  # toolchain
-  build-essential cmake pkg-config clang-format
-  # the fuzz targets (tests/fuzz): clang with libFuzzer, ASan and UBSan
-  clang-15 libfuzzer-15-dev
-  # libraries (libboost1.81-dev: Asio with awaitable operators and as_tuple; Beast)
+# What building the binary needs (libboost1.81-dev: Asio with awaitable operators and as_tuple;
+# Beast; RE2: Go's regexp syntax for every regexp a blackbox config holds).
+build_packages=(
+  build-essential cmake pkg-config
   libboost1.81-dev libc-ares-dev libssl-dev libssh-dev libcurl4-openssl-dev
-  prometheus-cpp-dev libyaml-cpp-dev nlohmann-json3-dev libgtest-dev
-  # RE2: Go's regexp syntax for every regexp a blackbox config holds
-  libre2-dev
+  prometheus-cpp-dev libyaml-cpp-dev nlohmann-json3-dev libre2-dev libsqlite3-dev
+)
+
+packages=(
+  "${build_packages[@]}"
+  # formatting; the fuzz targets (tests/fuzz): clang with libFuzzer, ASan and UBSan
+  clang-format clang-15 libfuzzer-15-dev
+  # the tests (python3-yaml: the compose file's check)
+  libgtest-dev python3-yaml
   # the lab: namespaces, firewalls, a real DNS server, listeners, reference tools
   iproute2 nftables dnsmasq-base iputils-ping fping procps python3 psmisc time util-linux
   # the SSH lab: a real sshd in the target namespace, keys, password hashes
@@ -21,9 +29,22 @@ packages=(
   nginx libgrpc++-dev curl
   # serve's differential tests: the reference exporter, and Prometheus with promtool
   prometheus-blackbox-exporter prometheus
-  # the history store of scheduled runs; the status page's tests in a real headless browser
-  libsqlite3-dev chromium
+  # the status page's tests in a real headless browser
+  chromium
+  # the container image (docker/): podman with runc (crun fails on these hosts' hybrid
+  # cgroups), a debootstrapped Debian 12 base instead of a registry's
+  podman runc debootstrap
+  # profiling (the benchmarks' perf reports)
+  linux-perf
 )
+case "${1:-}" in
+  "") ;;
+  --build) packages=("${build_packages[@]}") ;;
+  *)
+    echo "usage: $0 [--build]" >&2
+    exit 2
+    ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "cli/check_command.hpp"
+#include "cli/file_capabilities.hpp"
 #include "cli/serve_command.hpp"
 #include "cli/validate_command.hpp"
 
@@ -14,12 +15,14 @@ constexpr const char* kUsage =
     "       reachprobe serve [--config.file F] [--web.listen-address :9115] [--timeout-offset "
     "0.5]\n"
     "       reachprobe validate --config.file F\n"
+    "       reachprobe --config.file F ...           serve, as blackbox_exporter's flags say\n"
     "       reachprobe version\n"
     "Run 'reachprobe check --help' for the check flags.\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  reachprobe::cli::raise_permitted_capabilities();
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     std::cout << kUsage;
@@ -34,6 +37,9 @@ int main(int argc, char** argv) {
   }
   if (command == "validate") return reachprobe::cli::run_validate_command(rest);
   if (command == "serve") return reachprobe::cli::run_serve_command(rest);
+  // blackbox_exporter's command line, flags only ("--config.file=/config/blackbox.yml"): that is
+  // serve, so an image swapped for prom/blackbox-exporter keeps its arguments.
+  if (command.starts_with("--")) return reachprobe::cli::run_serve_command(args);
   std::cerr << "reachprobe: unknown command \"" << command << "\"\n" << kUsage;
   return 2;
 }
