@@ -51,9 +51,9 @@ for name, svc in services.items():
         listen = next((a.split("=", 1)[1] for a in svc.get("command", [])
                        if a.startswith("--web.listen-address=")), ":9115")
         LISTENS[name] = {int(listen.rsplit(":", 1)[1])}
-    if name == "demo-broken":
-        cmd = svc.get("command", [])
-        LISTENS[name] = {int(cmd[cmd.index("-p") + 1])} if "-p" in cmd else {80}
+    if name == "demo-broken":  # busybox httpd -p PORT
+        port = re.search(r"httpd\b.*?-p (\d+)", " ".join(svc.get("command", [])))
+        LISTENS[name] = {int(port.group(1))} if port else {80}
 
 mounts = {}  # service -> {container path: host path}
 for name, svc in services.items():
