@@ -43,7 +43,7 @@ done
 }
 
 # podman as this machine kind needs it (../shared/notes/libraries.md §7): runc (crun fails on
-# hybrid cgroups), explicit ulimits, no default network (its CNI bridge is 10.88.0.0/16), and
+# hybrid cgroups), explicit ulimits, no default network (its CNI bridge takes a private range on the host), and
 # storage of its own.
 pm() {
   podman --runtime runc --root "$cache/root" --runroot "$cache/runroot" \
