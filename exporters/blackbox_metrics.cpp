@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include "exporters/exposition_text.hpp"
+
 namespace reachprobe::exporters {
 namespace {
 
@@ -364,6 +366,38 @@ ProbeFamilies probe_families(const engine::ProbeReport& report, const std::strin
     dns_metrics(r, report);
   layer_metrics(r, report);
   return families;
+}
+
+std::string probe_exposition(const engine::ProbeReport& report, const std::string& prober) {
+  std::string out;
+  out.reserve(2048);  // a tcp_connect answer is about 1.5 KB
+  for (auto& family : probe_families(report, prober).families) {
+    if (family.samples.empty()) continue;  // not written, as prometheus-cpp's registry does not
+    // Ordered by label values, as blackbox's Go client orders a family's samples.
+    std::stable_sort(
+        family.samples.begin(), family.samples.end(),
+        [](const GaugeSample& a, const GaugeSample& b) { return a.labels < b.labels; });
+    append_header(out, family.name, family.help, "gauge");
+    for (const auto& sample : family.samples) {
+      out += family.name;
+      if (!sample.labels.empty()) {
+        char separator = '{';
+        for (const auto& [name, value] : sample.labels) {
+          out += separator;
+          out += name;
+          out += "=\"";
+          append_label_value(out, value);
+          out += '"';
+          separator = ',';
+        }
+        out += '}';
+      }
+      out += ' ';
+      append_number(out, sample.value);
+      out += '\n';
+    }
+  }
+  return out;
 }
 
 std::shared_ptr<prometheus::Registry> probe_registry(const engine::ProbeReport& report,

@@ -34,8 +34,12 @@ struct ProbeFamilies {
 // probe_success, probe_duration_seconds, the prober's families. `prober` is the module's kind.
 ProbeFamilies probe_families(const engine::ProbeReport& report, const std::string& prober);
 
-// One /probe answer as blackbox_exporter shapes it: a fresh registry of probe_families()
-// (CONTRACT §5).
+// One /probe answer as blackbox_exporter shapes it (CONTRACT §5): probe_families() in the text
+// exposition format 0.0.4, written directly.
+std::string probe_exposition(const engine::ProbeReport& report, const std::string& prober);
+
+// The same families as a fresh prometheus-cpp registry: the reference probe_exposition() is
+// tested against.
 std::shared_ptr<prometheus::Registry> probe_registry(const engine::ProbeReport& report,
                                                      const std::string& prober);
 

@@ -17,6 +17,9 @@ class Logger {
   void set_level(Level level) { level_ = level; }
   void set_json(bool json) { json_ = json; }
   void log(Level level, const std::string& message, const Fields& fields = {}) const;
+  // Whether a line at this level is written: callers test it before building a line's fields
+  // when they are built for every probe.
+  bool enabled(Level level) const { return level >= level_; }
 
  private:
   Level level_ = Level::info;

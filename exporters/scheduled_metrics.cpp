@@ -1,25 +1,12 @@
 #include "exporters/scheduled_metrics.hpp"
 
-#include <charconv>
 #include <chrono>
-#include <cmath>
 
 #include "exporters/blackbox_metrics.hpp"
+#include "exporters/exposition_text.hpp"
 
 namespace reachprobe::exporters {
 namespace {
-
-void append_number(std::string& out, double value) {
-  if (std::isnan(value)) {
-    out += "NaN";
-  } else if (std::isinf(value)) {
-    out += value > 0 ? "+Inf" : "-Inf";
-  } else {
-    char buffer[32];
-    auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
-    out.append(buffer, ec == std::errc() ? end : buffer);
-  }
-}
 
 void append_sample(std::string& out, const std::string& name, const std::string& key_labels,
                    const std::string& own_labels, double value) {
@@ -33,10 +20,6 @@ void append_sample(std::string& out, const std::string& name, const std::string&
   out += "} ";
   append_number(out, value);
   out += '\n';
-}
-
-void append_header(std::string& out, const std::string& name, const char* help, const char* type) {
-  out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
 }
 
 std::string render_labels(const prometheus::Labels& labels) {
@@ -77,22 +60,6 @@ void append_plain(std::string& out, const std::string& name, double value) {
 }
 
 }  // namespace
-
-std::string escape_label_value(const std::string& value) {
-  std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
-    if (c == '\\')
-      out += "\\\\";
-    else if (c == '"')
-      out += "\\\"";
-    else if (c == '\n')
-      out += "\\n";
-    else
-      out += c;
-  }
-  return out;
-}
 
 std::uint16_t ScheduledMetrics::family_index(const std::string& name, const std::string& help) {
   auto [it, fresh] = family_by_name_.emplace(name, static_cast<std::uint16_t>(families_.size()));
@@ -152,7 +119,7 @@ void ScheduledMetrics::render(std::string& out) const {
     for (const auto& [id, series] : keys_) {
       for (const auto& sample : series.latest) {
         if (sample.family != f) continue;
-        if (!header) append_header(out, family.name, family.help.c_str(), "gauge");
+        if (!header) append_header(out, family.name, family.help, "gauge");
         header = true;
         append_sample(out, family.name, series.labels, sample.labels, sample.value);
       }

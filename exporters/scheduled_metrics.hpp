@@ -8,6 +8,7 @@
 
 #include "engine/histogram_counts.hpp"
 #include "engine/result_sink.hpp"
+#include "exporters/exposition_text.hpp"
 
 namespace reachprobe::exporters {
 
@@ -71,8 +72,5 @@ class ScheduledMetrics : public engine::ResultSink {
 // The scheduler's own families: reachprobe_scheduled_keys, reachprobe_probes_in_flight,
 // reachprobe_schedule_start_lag_seconds and reachprobe_sd_file_read_errors_total{file}.
 void render_scheduler_figures(const SchedulerFigures& figures, std::string& out);
-
-// Label value escaping of the text format: backslash, double quote and newline.
-std::string escape_label_value(const std::string& value);
 
 }  // namespace reachprobe::exporters

@@ -63,7 +63,22 @@ std::size_t FdBudget::count_open_fds() const {
   return count > 0 ? count - 1 : 0;  // the directory's own descriptor
 }
 
-const FdBudget* process_fd_budget() {
+std::optional<std::string> FdBudget::admit_probe(std::size_t probes,
+                                                 std::chrono::steady_clock::time_point now) {
+  // This probe included: the reading is trusted only if even the worst case leaves it room.
+  std::size_t worst_since = (admitted_since_count_ + 1) * kMaxFdsPerAdmission + kAdmissionSlack;
+  if (!counted_ || now - counted_at_ >= kCountMaxAge ||
+      *counted_ + worst_since + probe_reserve_ > limit_) {
+    counted_ = count_open_fds();
+    counted_at_ = now;
+    admitted_since_count_ = 0;
+  }
+  auto refused = refuse_probe(*counted_, probes);
+  if (!refused) ++admitted_since_count_;
+  return refused;
+}
+
+FdBudget* process_fd_budget() {
   return budget_slot().get();
 }
 

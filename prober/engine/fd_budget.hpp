@@ -1,4 +1,5 @@
 #pragma once
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -31,15 +32,31 @@ class FdBudget {
   // answer is limit(): the process is out of descriptors.
   std::size_t count_open_fds() const;
 
+  // refuse_probe() for a probe about to start now, with probes in flight. The directory read
+  // was a sixth of a /probe's CPU when done for every probe, so its count is reused while the
+  // descriptors that could have been opened since (kMaxFdsPerAdmission for every probe
+  // admitted since, plus a fixed slack for connections accepted meanwhile) still leave the
+  // reserve untouched, and for at most kCountMaxAge: far from the limit it is read ten times
+  // a second, close to it before every probe.
+  std::optional<std::string> admit_probe(std::size_t probes,
+                                         std::chrono::steady_clock::time_point now);
+
+  static constexpr std::size_t kMaxFdsPerAdmission = 16;
+  static constexpr std::size_t kAdmissionSlack = 64;
+  static constexpr std::chrono::milliseconds kCountMaxAge{100};
+
  private:
   std::size_t limit_;
   std::size_t max_connections_;
   std::size_t probe_reserve_;
   std::size_t max_probes_;
+  std::optional<std::size_t> counted_;  // the last reading of count_open_fds()
+  std::chrono::steady_clock::time_point counted_at_;
+  std::size_t admitted_since_count_ = 0;
 };
 
 // The budget `serve` configured (set once at start-up); nullptr in `check`.
-const FdBudget* process_fd_budget();
+FdBudget* process_fd_budget();
 void set_process_fd_budget(const FdBudget& budget);
 
 }  // namespace reachprobe::engine

@@ -44,8 +44,8 @@ net::awaitable<ProbeReport> run_admitted(std::shared_ptr<Services> services, tar
                                          LayerPlan plan, ProbeOptions options,
                                          std::shared_ptr<AbortSignal> abort) {
   using namespace net::experimental::awaitable_operators;
-  if (const FdBudget* budget = process_fd_budget()) {
-    if (auto refused = budget->refuse_probe(budget->count_open_fds(), in_flight)) {
+  if (FdBudget* budget = process_fd_budget()) {
+    if (auto refused = budget->admit_probe(in_flight, std::chrono::steady_clock::now())) {
       co_return not_run(target, plan, options, std::move(*refused));
     }
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -23,6 +24,15 @@ using exporters::HttpResponse;
 
 HttpResponse plain(unsigned status, std::string body) {
   return HttpResponse{status, "text/plain; charset=utf-8", std::move(body)};
+}
+
+// What /probe?debug=true answers and /logs?id= serves, as blackbox lays it out.
+std::string debug_output(const engine::ProbeReport& report, const targets::Module& module) {
+  return "Layered report:\n" +
+         exporters::to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+         "\n\n\n\nMetrics that would have been returned:\n" +
+         exporters::probe_exposition(report, targets::to_string(module.prober)) +
+         "\n\n\nModule configuration:\n" + exporters::module_to_yaml(module);
 }
 
 }  // namespace
@@ -61,8 +71,10 @@ net::awaitable<HttpResponse> handle_probe(std::shared_ptr<ServeState> state, Htt
   }
   const std::string target = req.query["target"];
   if (target.empty()) co_return plain(400, "Target parameter is missing\n");
-  // A copy: a reload while this probe runs must not change the module under it.
-  const targets::Module module = it->second;
+  // A copy: a reload while this probe runs must not change the module under it; shared with
+  // the history entry, which renders its debug text from it when asked.
+  auto kept_module = std::make_shared<const targets::Module>(it->second);
+  const targets::Module& module = *kept_module;
   auto timeout = probe_timeout(req, module, state->flags.timeout_offset);
   if (!timeout) co_return plain(500, timeout.error() + "\n");
   layers::ProbeOptions options;
@@ -92,22 +104,24 @@ net::awaitable<HttpResponse> handle_probe(std::shared_ptr<ServeState> state, Htt
   if (report.allow_list_refusal) co_return plain(400, *report.allow_list_refusal + "\n");
   // The prober failed, not the target: a failed scrape (README "Exporter limits").
   if (report.prober_error) co_return plain(503, *report.prober_error + "\n");
-  state->log.log(exporters::Logger::Level::debug, "Probe finished",
-                 {{"module", module_name},
-                  {"target", target},
-                  {"success", report.success ? "true" : "false"},
-                  {"summary", report.verdict.summary}});
+  if (state->log.enabled(exporters::Logger::Level::debug)) {
+    state->log.log(exporters::Logger::Level::debug, "Probe finished",
+                   {{"module", module_name},
+                    {"target", target},
+                    {"success", report.success ? "true" : "false"},
+                    {"summary", report.verdict.summary}});
+  }
   state->probes.Add({{"module", module_name}, {"result", report.success ? "success" : "failure"}})
       .Increment();
-  auto registry = exporters::probe_registry(report, targets::to_string(module.prober));
-  std::string body = exporters::serialize(*registry);
-  std::string debug =
-      "Layered report:\n" +
-      exporters::to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
-      "\n\n\n\nMetrics that would have been returned:\n" + body + "\n\n\nModule configuration:\n" +
-      exporters::module_to_yaml(module);
-  if (req.query["debug"] == "true") body = debug;
-  state->history.add(module_name, target, report.success, std::move(debug));
+  auto kept = std::make_shared<const engine::ProbeReport>(std::move(report));
+  auto render_debug = [kept, kept_module] { return debug_output(*kept, *kept_module); };
+  std::string body = exporters::probe_exposition(*kept, targets::to_string(module.prober));
+  if (req.query["debug"] == "true") {
+    body = render_debug();
+    state->history.add(module_name, target, kept->success, body);
+  } else {
+    state->history.add(module_name, target, kept->success, std::move(render_debug));
+  }
   co_return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", std::move(body)};
 }
 

@@ -6,8 +6,14 @@ namespace reachprobe::serve {
 
 std::uint64_t ProbeHistory::add(std::string module, std::string target, bool success,
                                 std::string debug_output) {
+  return add(std::move(module), std::move(target), success,
+             [text = std::move(debug_output)] { return text; });
+}
+
+std::uint64_t ProbeHistory::add(std::string module, std::string target, bool success,
+                                std::function<std::string()> render_debug) {
   const std::uint64_t id = next_id_++;
-  recent_.push_back({id, std::move(module), std::move(target), success, std::move(debug_output)});
+  recent_.push_back({id, std::move(module), std::move(target), success, std::move(render_debug)});
   if (recent_.size() > limit_) {
     // The oldest result leaves the recent list; a failure moves to the preserved list, which
     // is bounded by the same limit.

@@ -2,6 +2,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,12 +19,19 @@ class ProbeHistory {
     std::string module;
     std::string target;
     bool success = false;
-    std::string debug_output;  // what /logs?id= serves
+    // What /logs?id= serves, rendered when asked: the debug text of every probe (its report
+    // as JSON, the metrics, the module as YAML) was a fifth of a /probe's CPU when written
+    // for each answer, and few are ever read.
+    std::function<std::string()> render_debug;
+    std::string debug_output() const { return render_debug ? render_debug() : std::string(); }
   };
 
   explicit ProbeHistory(std::size_t limit) : limit_(limit) {}
 
   // Records a finished probe and returns its id.
+  std::uint64_t add(std::string module, std::string target, bool success,
+                    std::function<std::string()> render_debug);
+  // The same with the debug text already written.
   std::uint64_t add(std::string module, std::string target, bool success, std::string debug_output);
 
   // Every kept entry, newest first: the recent results, then the preserved failures (the

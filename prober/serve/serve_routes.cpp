@@ -56,7 +56,7 @@ HttpResponse probe_logs(const ServeState& state, const std::string& text) {
     return plain(400, "Invalid probe id\n");
   const ProbeHistory::Entry* entry = state.history.find(id);
   if (entry == nullptr) return plain(404, "Probe id not found\n");
-  return plain(200, entry->debug_output);
+  return plain(200, entry->debug_output());
 }
 
 // POST /-/reload: always answered, 500 with the one-line reason when the new config is refused

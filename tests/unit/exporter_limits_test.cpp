@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <vector>
 
 #include "classify/classifier.hpp"
 #include "engine/fd_budget.hpp"
@@ -50,6 +52,34 @@ TEST(FdBudget, CountsThisProcesssDescriptors) {
   int extra = ::dup(0);
   EXPECT_EQ(budget.count_open_fds(), before + 1);
   ::close(extra);
+}
+
+TEST(FdBudget, AdmissionRereadsTheCountNearTheLimitAndWhenOld) {
+  using std::chrono::milliseconds;
+  auto t0 = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+  // Far from the limit: one reading serves the probes admitted within kCountMaxAge.
+  engine::FdBudget roomy(1 << 20, 512);
+  auto open_now = roomy.count_open_fds();
+  EXPECT_FALSE(roomy.admit_probe(0, t0));
+  std::vector<int> extra;
+  for (int i = 0; i < 8; ++i) extra.push_back(::dup(0));
+  EXPECT_FALSE(roomy.admit_probe(1, t0 + milliseconds(1)));
+  // Near it: every admission reads the directory, so descriptors opened a moment ago count.
+  std::size_t limit = open_now + 8 + 4 + 16;  // room for the dups, one probe and the reserve
+  engine::FdBudget tight(limit, 512);
+  ASSERT_EQ(tight.probe_reserve(), 16u);
+  EXPECT_FALSE(tight.admit_probe(0, t0));
+  extra.push_back(::dup(0));
+  auto refused = tight.admit_probe(0, t0 + milliseconds(1));
+  ASSERT_TRUE(refused);
+  EXPECT_NE(refused->find("prober out of file descriptors: " + std::to_string(open_now + 9)),
+            std::string::npos)
+      << *refused;
+  for (int fd : extra) ::close(fd);
+  EXPECT_FALSE(tight.admit_probe(0, t0 + milliseconds(2)));
+  // An old reading is read again even far from the limit; the probe cap still applies.
+  EXPECT_FALSE(roomy.admit_probe(0, t0 + engine::FdBudget::kCountMaxAge * 2));
+  EXPECT_TRUE(roomy.admit_probe(roomy.max_probes(), t0 + engine::FdBudget::kCountMaxAge * 2));
 }
 
 TEST(ConnectionTable, EvictsTheLongestIdleAndNeverABusyOne) {

@@ -1,8 +1,11 @@
 // CONTRACT §5, the /probe exposition, from literal reports (the lab suites need root).
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <map>
 #include <optional>
 #include <sstream>
+#include <vector>
 
 #include "classify/classifier.hpp"
 #include "exporters/blackbox_metrics.hpp"
@@ -13,8 +16,54 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// The exposition split into its comment lines, in order, and its samples (series -> value).
+struct ParsedExposition {
+  std::vector<std::string> comments;
+  std::map<std::string, double> samples;
+  std::vector<std::string> sample_order;
+};
+
+ParsedExposition parse(const std::string& text) {
+  ParsedExposition parsed;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("# ", 0) == 0) {
+      parsed.comments.push_back(line);
+      continue;
+    }
+    auto space = line.rfind(' ');
+    std::string value = line.substr(space + 1);
+    // prometheus-cpp writes "Nan"; the format's spelling (and Go's) is "NaN".
+    double number = value == "Nan" || value == "NaN" ? std::nan("") : std::stod(value);
+    parsed.samples[line.substr(0, space)] = number;
+    parsed.sample_order.push_back(line.substr(0, space));
+  }
+  return parsed;
+}
+
+// /probe writes its text directly; prometheus-cpp's registry and serializer, which it used to
+// go through, are the reference: the same families in the same order with the same HELP and
+// TYPE lines, the same samples with the same values (within a family prometheus-cpp's order is
+// its hash map's, the direct writer's that of the label values, as blackbox's Go client).
+void expect_same_as_prometheus_cpp(const std::string& direct, const std::string& reference) {
+  auto a = parse(direct);
+  auto b = parse(reference);
+  EXPECT_EQ(a.comments, b.comments) << direct << "\n---\n" << reference;
+  ASSERT_EQ(a.samples.size(), b.samples.size()) << direct << "\n---\n" << reference;
+  for (const auto& [series, value] : b.samples) {
+    ASSERT_TRUE(a.samples.contains(series)) << series << "\n" << direct;
+    if (std::isnan(value))
+      EXPECT_TRUE(std::isnan(a.samples[series])) << series;
+    else
+      EXPECT_DOUBLE_EQ(a.samples[series], value) << series;
+  }
+  EXPECT_EQ(a.sample_order.size(), a.samples.size()) << "a series written twice:\n" << direct;
+}
+
 std::string exposition(const ProbeReport& r, const std::string& prober) {
-  return exporters::serialize(*exporters::probe_registry(r, prober));
+  auto text = exporters::probe_exposition(r, prober);
+  expect_same_as_prometheus_cpp(text, exporters::serialize(*exporters::probe_registry(r, prober)));
+  return text;
 }
 
 // The value of the sample written exactly as `series` (name and labels), or nullopt.
@@ -169,6 +218,32 @@ TEST(MetricsRender, GrpcServingStatusOneHot) {
   }
   EXPECT_EQ(sample(text, "probe_grpc_status_code"), 0.0) << text;
   EXPECT_EQ(sample(text, "probe_grpc_duration_seconds{phase=\"check\"}"), 0.0005) << text;
+}
+
+TEST(MetricsRender, HostileLabelValuesAndExtremeNumbersAreWrittenExactly) {
+  auto r = ReportBuilder().tcp_ok().build();
+  SshBannerEvidence banner;
+  banner.software = "Evil\\\"quote\nline";  // a banner's software as a hostile server sends it
+  add_layer(r, Layer::ssh_banner, Status::ok, 2ms, banner);
+  r.duration = std::chrono::nanoseconds(300000001);  // written back exactly
+  classify::apply_verdict(r);
+  auto text = exposition(r, "tcp");
+  EXPECT_NE(text.find("probe_ssh_banner_info{software=\"Evil\\\\\\\"quote\\nline\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(sample(text, "probe_duration_seconds"), 0.300000001) << text;
+  // Within a family, samples in the order of their label values (as blackbox writes them).
+  auto http = ReportBuilder().tcp_ok().build();
+  add_layer(http, Layer::http, Status::ok, 400us, HttpEvidence{});
+  classify::apply_verdict(http);
+  auto phases = exposition(http, "http");
+  auto at = [&](const char* phase) {
+    return phases.find(std::string("probe_http_duration_seconds{phase=\"") + phase + "\"}");
+  };
+  EXPECT_LT(at("connect"), at("processing"));
+  EXPECT_LT(at("processing"), at("resolve"));
+  EXPECT_LT(at("resolve"), at("tls"));
+  EXPECT_LT(at("tls"), at("transfer"));
 }
 
 TEST(MetricsRender, EveryFamilyHasHelpAndType) {

@@ -128,7 +128,7 @@ TEST(ProbeHistory, PreservesEvictedFailuresUpToTheLimit) {
   EXPECT_EQ(Ids(history), (std::vector<std::uint64_t>{5, 4, 3, 1}));
   EXPECT_EQ(history.find(0), nullptr);
   ASSERT_NE(history.find(1), nullptr);
-  EXPECT_EQ(history.find(1)->debug_output, "failed");
+  EXPECT_EQ(history.find(1)->debug_output(), "failed");
   EXPECT_FALSE(history.find(3)->success);
 }
 
