@@ -76,6 +76,7 @@ targets::Expected<ModuleTarget> apply_module(const targets::Module& module,
                                              const std::string& target_text,
                                              ProbeOptions& options) {
   if (module.timeout.count() > 0) options.timeout = module.timeout;
+  options.echoes_until_reply = true;
   std::string text = target_text;
   switch (module.prober) {
     case ProberKind::http:

@@ -40,6 +40,10 @@ enum class IpProtocol : std::uint8_t { any, ip4_first, ip4, ip6 };
 struct ProbeOptions {
   std::chrono::nanoseconds timeout = std::chrono::seconds(10);
   int count = 3;  // ICMP echoes, and path probes per hop
+  // A module's icmp layer (/probe, scheduled keys): the echoes stop at the first reply, so a
+  // healthy host costs one echo and one round trip, as blackbox's one echo does, while a lost
+  // echo is still retried up to `count` times. `check` sends all of them for its loss figures.
+  bool echoes_until_reply = false;
   bool trace_path = true;
   IpProtocol ip_protocol = IpProtocol::any;  // any: prefer IPv6, fall back to IPv4 (blackbox)
   targets::SshSpec ssh;
