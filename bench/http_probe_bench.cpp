@@ -157,7 +157,8 @@ net::awaitable<void> worker(std::shared_ptr<Run> run) {
     ++run->next;
     try {
       auto report =
-          co_await layers::run_target(run->services, run->target, run->plan, run->options);
+          co_await layers::run_target(run->services, run->target, run->plan,
+                                      std::make_shared<const layers::ProbeOptions>(run->options));
       run->durations.push_back(std::chrono::duration<double>(report.duration).count());
       if (report.success) {
         ++run->successes;

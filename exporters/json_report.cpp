@@ -233,4 +233,18 @@ json to_json_document(const std::vector<engine::ProbeReport>& reports) {
   return {{"results", results}};
 }
 
+std::string JsonDocumentStream::element(const engine::ProbeReport& report) {
+  // An element of "results" sits two levels deep: every line of its own dump gets four more
+  // spaces (a string's newlines are escaped, so every line break is the dump's own).
+  std::string dumped =
+      to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string out = count_++ == 0 ? "\n    " : ",\n    ";
+  out.reserve(out.size() + dumped.size() + dumped.size() / 8);
+  for (char c : dumped) {
+    out += c;
+    if (c == '\n') out += "    ";
+  }
+  return out;
+}
+
 }  // namespace reachprobe::exporters

@@ -150,50 +150,80 @@ std::string render_ladder(const engine::ProbeReport& r) {
   return out.str();
 }
 
-std::string render_side_by_side(const std::vector<engine::ProbeReport>& reports) {
+SideBySideColumn side_by_side_column(const engine::ProbeReport& report) {
+  SideBySideColumn column{report.target.text, verdict_text(report), {}};
+  for (Layer layer : engine::kAllLayers) {
+    if (const auto* l = report.find(layer)) {
+      bool makes_row = !(l->status == Status::skipped && l->detail == "not asked for");
+      column.cells.push_back({layer, status_cell(*l), makes_row});
+    }
+  }
+  return column;
+}
+
+std::string render_side_by_side(const std::vector<SideBySideColumn>& columns) {
+  auto cell_of = [](const SideBySideColumn& c, Layer layer) -> const SideBySideColumn::Cell* {
+    for (const auto& cell : c.cells)
+      if (cell.layer == layer) return &cell;
+    return nullptr;
+  };
   std::vector<Layer> rows;
   for (Layer layer : engine::kAllLayers) {
-    for (const auto& r : reports) {
-      const auto* l = r.find(layer);
-      if (l != nullptr && !(l->status == Status::skipped && l->detail == "not asked for")) {
+    for (const auto& c : columns) {
+      const auto* cell = cell_of(c, layer);
+      if (cell != nullptr && cell->makes_row) {
         rows.push_back(layer);
         break;
       }
     }
   }
   std::vector<std::size_t> widths;
-  for (const auto& r : reports) {
-    std::size_t w = std::max<std::size_t>(r.target.text.size(), verdict_text(r).size());
+  for (const auto& c : columns) {
+    std::size_t w = std::max(c.target.size(), c.verdict.size());
     for (Layer layer : rows) {
-      if (const auto* l = r.find(layer)) w = std::max(w, status_cell(*l).size());
+      if (const auto* cell = cell_of(c, layer)) w = std::max(w, cell->text.size());
     }
     widths.push_back(w + 2);
   }
   std::string header = pad("layer", 15);
-  for (std::size_t i = 0; i < reports.size(); ++i) header += pad(reports[i].target.text, widths[i]);
+  for (std::size_t i = 0; i < columns.size(); ++i) header += pad(columns[i].target, widths[i]);
   std::string out = row(header);
   for (Layer layer : rows) {
     std::string line = pad(std::string(engine::to_string(layer)), 15);
-    for (std::size_t i = 0; i < reports.size(); ++i) {
-      const auto* l = reports[i].find(layer);
-      line += pad(l ? status_cell(*l) : "-", widths[i]);
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      const auto* cell = cell_of(columns[i], layer);
+      line += pad(cell ? cell->text : "-", widths[i]);
     }
     out += row(line);
   }
   std::string verdicts = pad("verdict", 15);
-  for (std::size_t i = 0; i < reports.size(); ++i)
-    verdicts += pad(verdict_text(reports[i]), widths[i]);
+  for (std::size_t i = 0; i < columns.size(); ++i) verdicts += pad(columns[i].verdict, widths[i]);
   return out + row(verdicts);
 }
 
-std::string render_text(const std::vector<engine::ProbeReport>& reports) {
-  std::string out;
-  for (std::size_t i = 0; i < reports.size(); ++i) {
-    if (i > 0) out += "\n";
-    out += render_ladder(reports[i]);
-  }
-  if (reports.size() > 1) out += "\n" + render_side_by_side(reports);
+std::string render_side_by_side(const std::vector<engine::ProbeReport>& reports) {
+  std::vector<SideBySideColumn> columns;
+  columns.reserve(reports.size());
+  for (const auto& r : reports) columns.push_back(side_by_side_column(r));
+  return render_side_by_side(columns);
+}
+
+std::string TextReportStream::add(const engine::ProbeReport& report) {
+  std::string out = columns_.empty() ? "" : "\n";
+  out += render_ladder(report);
+  columns_.push_back(side_by_side_column(report));
   return out;
+}
+
+std::string TextReportStream::finish() const {
+  return columns_.size() > 1 ? "\n" + render_side_by_side(columns_) : "";
+}
+
+std::string render_text(const std::vector<engine::ProbeReport>& reports) {
+  TextReportStream stream;
+  std::string out;
+  for (const auto& r : reports) out += stream.add(r);
+  return out + stream.finish();
 }
 
 }  // namespace reachprobe::exporters

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "cli/flags.hpp"
 #include "exporters/json_report.hpp"
@@ -57,17 +60,64 @@ ProbeReport internal_error_report(const PlannedTarget& planned, const std::strin
   return report;
 }
 
+// Prints each report once it and every report before it are done, in the order the targets
+// were given, and lets it go: a sweep of 10,000 targets keeps only the reports that finished
+// ahead of an earlier, slower one (and, for the text table, a few strings per target).
+class OrderedPrinter {
+ public:
+  OrderedPrinter(bool json, std::size_t count) : json_(json), waiting_(count) {
+    if (json_) out_ += json_stream_.begin();
+  }
+
+  void finished(std::size_t index, ProbeReport report) {
+    all_ok_ = all_ok_ && report.success;
+    waiting_[index] = std::move(report);
+    while (next_ < waiting_.size() && waiting_[next_]) {
+      out_ += json_ ? json_stream_.element(*waiting_[next_]) : text_stream_.add(*waiting_[next_]);
+      waiting_[next_].reset();
+      ++next_;
+    }
+    if (out_.size() >= kFlushBytes) flush();
+  }
+
+  // The document's end or the side-by-side table, after the last report.
+  void finish() {
+    out_ += json_ ? json_stream_.end() + "\n" : text_stream_.finish();
+    flush();
+  }
+
+  bool all_ok() const { return all_ok_; }
+
+ private:
+  // Written in blocks: one write per report would be a system call per target.
+  static constexpr std::size_t kFlushBytes = 1 << 16;
+  void flush() {
+    std::cout.write(out_.data(), static_cast<std::streamsize>(out_.size()));
+    out_.clear();
+  }
+
+  bool json_;
+  std::vector<std::optional<ProbeReport>> waiting_;
+  std::size_t next_ = 0;
+  bool all_ok_ = true;
+  std::string out_;
+  exporters::JsonDocumentStream json_stream_;
+  exporters::TextReportStream text_stream_;
+};
+
 net::awaitable<void> probe_one(std::shared_ptr<layers::Services> services,
                                std::shared_ptr<Progress> progress,
-                               std::shared_ptr<std::vector<ProbeReport>> reports, std::size_t index,
-                               PlannedTarget planned, layers::ProbeOptions options) {
+                               std::shared_ptr<OrderedPrinter> printer, std::size_t index,
+                               PlannedTarget planned,
+                               std::shared_ptr<const layers::ProbeOptions> options) {
+  ProbeReport report;
   try {
-    (*reports)[index] =
-        co_await layers::run_target(services, planned.target, planned.plan, options);
+    report = co_await layers::run_target(services, planned.target, planned.plan, options);
   } catch (const std::exception& e) {
     // A bug, never a network outcome: say so rather than invent a reason.
-    (*reports)[index] = internal_error_report(planned, e.what());
+    report = internal_error_report(planned, e.what());
   }
+  printer->finished(index, std::move(report));
   --progress->active;
   --progress->remaining;
   progress->wake.cancel();
@@ -75,18 +125,20 @@ net::awaitable<void> probe_one(std::shared_ptr<layers::Services> services,
 
 net::awaitable<void> probe_all(std::shared_ptr<layers::Services> services,
                                std::vector<PlannedTarget> planned, layers::ProbeOptions options,
-                               std::shared_ptr<std::vector<ProbeReport>> reports) {
+                               std::shared_ptr<OrderedPrinter> printer) {
   auto executor = co_await net::this_coro::executor;
   auto progress = std::make_shared<Progress>(executor);
   progress->remaining = planned.size();
   std::size_t limit = concurrency_limit(options);
+  auto shared_options = std::make_shared<const layers::ProbeOptions>(std::move(options));
   for (std::size_t i = 0; i < planned.size(); ++i) {
     while (progress->active >= limit) {
       progress->wake.expires_after(std::chrono::seconds(1));
       co_await progress->wake.async_wait(use_result);
     }
     ++progress->active;
-    net::co_spawn(executor, probe_one(services, progress, reports, i, planned[i], options),
+    net::co_spawn(executor,
+                  probe_one(services, progress, printer, i, std::move(planned[i]), shared_options),
                   net::detached);
   }
   while (progress->remaining > 0) {
@@ -163,20 +215,11 @@ int run_check_command(std::span<const std::string> args) {
     }
   }
 
-  auto reports = std::make_shared<std::vector<ProbeReport>>(planned.size());
-  net::co_spawn(io, probe_all(services, std::move(planned), flags->probe, reports), net::detached);
+  auto printer = std::make_shared<OrderedPrinter>(flags->json, planned.size());
+  net::co_spawn(io, probe_all(services, std::move(planned), flags->probe, printer), net::detached);
   io.run();
-
-  if (flags->json) {
-    std::cout << exporters::to_json_document(*reports).dump(
-                     2, ' ', false, nlohmann::json::error_handler_t::replace)
-              << "\n";
-  } else {
-    std::cout << exporters::render_text(*reports);
-  }
-  bool all_ok =
-      std::all_of(reports->begin(), reports->end(), [](const ProbeReport& r) { return r.success; });
-  return all_ok ? 0 : 1;
+  printer->finish();
+  return printer->all_ok() ? 0 : 1;
 }
 
 }  // namespace reachprobe::cli

@@ -50,9 +50,10 @@ net::awaitable<ProbeReport> run_admitted(std::shared_ptr<Services> services, tar
     }
   }
   InFlight counted;
+  auto shared_options = std::make_shared<const ProbeOptions>(std::move(options));
   if (!abort)
     co_return co_await run_target(std::move(services), std::move(target), std::move(plan),
-                                  std::move(options));
+                                  std::move(shared_options));
   auto started = std::chrono::steady_clock::now();
   auto kept_target = target;
   auto kept_plan = plan;
@@ -60,15 +61,15 @@ net::awaitable<ProbeReport> run_admitted(std::shared_ptr<Services> services, tar
   // when the client is gone, every socket of the probe has been closed by then. run_target
   // returns its outcome as a value; under cancellation it may unwind with operation_aborted,
   // which `||` discards because the abort side has already won.
-  auto outcome =
-      co_await (run_target(std::move(services), std::move(target), std::move(plan), options) ||
-                abort->wait());
+  auto outcome = co_await (
+      run_target(std::move(services), std::move(target), std::move(plan), shared_options) ||
+      abort->wait());
   if (outcome.index() == 0) co_return std::get<0>(std::move(outcome));
   char seconds[32];
   std::snprintf(seconds, sizeof seconds, "%.3f",
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   auto report = not_run(
-      kept_target, kept_plan, options,
+      kept_target, kept_plan, *shared_options,
       std::string("the client closed the connection: probe cancelled after ") + seconds + " s");
   report.duration = std::chrono::steady_clock::now() - started;
   co_return report;

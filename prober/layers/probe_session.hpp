@@ -83,7 +83,7 @@ struct Services {
 struct ProbeSession {
   Services& services;
   targets::Target target;
-  ProbeOptions options;
+  const ProbeOptions& options;  // the run's, which outlives the session
   LayerPlan plan;
   Deadline deadline;
   std::optional<net::ip::address> address = {};  // set by the dns layer

@@ -92,9 +92,11 @@ net::awaitable<void> require_path_without_icmp(ProbeSession& session, ProbeRepor
 }  // namespace
 
 net::awaitable<ProbeReport> run_target(std::shared_ptr<Services> services, targets::Target target,
-                                       LayerPlan plan, ProbeOptions options) {
+                                       LayerPlan plan,
+                                       std::shared_ptr<const ProbeOptions> shared_options) {
   using namespace net::experimental::awaitable_operators;
   auto started = std::chrono::steady_clock::now();
+  const ProbeOptions& options = *shared_options;
   ProbeSession session{*services, std::move(target), options, std::move(plan),
                        Deadline::from_now(options.timeout)};
   ProbeReport report;

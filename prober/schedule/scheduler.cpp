@@ -93,7 +93,7 @@ net::awaitable<void> run_once(std::shared_ptr<Core> core, std::shared_ptr<KeySta
   core->start_lag.observe(engine::kStartLagBuckets, std::max(lag, 0.0));
   const auto key = state->spec;  // a reload while this runs must not change it under it
   auto outcome = co_await engine::catch_bugs(
-      layers::run_target(core->services, key->target, key->plan, *key->options));
+      layers::run_target(core->services, key->target, key->plan, key->options));
   release_slot(*core);
   state->running = false;
   engine::ProbeReport report;

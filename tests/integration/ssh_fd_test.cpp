@@ -105,7 +105,9 @@ TEST_F(SshFdTest, FiftyTargetsHalfTarpitsEndInOneTimeoutAndLeakNoFd) {
       ASSERT_TRUE(target);
       auto plan = engine::plan_for(*target, false, false);
       ASSERT_TRUE(plan);
-      net::co_spawn(io, layers::run_target(services, *target, *plan, options),
+      net::co_spawn(io,
+                    layers::run_target(services, *target, *plan,
+                                       std::make_shared<const layers::ProbeOptions>(options)),
                     [&, i](std::exception_ptr error, engine::ProbeReport report) {
                       ASSERT_FALSE(error);
                       reports[i] = std::move(report);

@@ -137,6 +137,20 @@ TEST(JsonReport, DocumentHoldsOneResultPerTargetInOrder) {
   EXPECT_TRUE(exporters::to_json_document({})["results"].empty());
 }
 
+TEST(JsonReport, StreamedDocumentIsTheDocumentsDumpByteForByte) {
+  std::vector<ProbeReport> all = {open_port(), filtered_port(), open_port()};
+  for (std::size_t n = 0; n <= all.size(); ++n) {
+    std::vector<ProbeReport> reports(all.begin(), all.begin() + static_cast<long>(n));
+    exporters::JsonDocumentStream stream;
+    std::string streamed = stream.begin();
+    for (const auto& r : reports) streamed += stream.element(r);
+    streamed += stream.end();
+    EXPECT_EQ(streamed, exporters::to_json_document(reports).dump(
+                            2, ' ', false, nlohmann::json::error_handler_t::replace))
+        << n << " reports";
+  }
+}
+
 TEST(JsonReport, PeerBytesThatAreNotUtf8StillDump) {
   auto r = open_port();
   r.find(Layer::tcp)->detail = "peer said \xff\xfe";
