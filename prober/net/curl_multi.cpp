@@ -28,13 +28,18 @@ bool ensure_curl() {
 
 }  // namespace
 
-CurlMulti::CurlMulti(net::any_io_executor executor) : executor_(executor), timer_(executor) {
-  ensure_curl();
+CurlMulti::CurlMulti(net::any_io_executor executor) : executor_(executor), timer_(executor) {}
+
+bool CurlMulti::start() {
+  if (multi_ != nullptr) return true;
+  if (stopped_ || !ensure_curl()) return false;
   multi_ = curl_multi_init();
+  if (multi_ == nullptr) return false;
   curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlMulti::on_socket);
   curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
   curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlMulti::on_timer);
   curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  return true;
 }
 
 CurlMulti::~CurlMulti() {
@@ -42,6 +47,7 @@ CurlMulti::~CurlMulti() {
 }
 
 void CurlMulti::shutdown() {
+  stopped_ = true;
   if (multi_ == nullptr) return;
   timer_.cancel();
   for (auto& [easy, pending] : pending_) curl_multi_remove_handle(multi_, easy);
@@ -159,6 +165,7 @@ void CurlMulti::collect_done() {
 }
 
 net::awaitable<CURLcode> CurlMulti::perform(CURL* easy, engine::Deadline deadline) {
+  if (!start()) co_return CURLE_FAILED_INIT;
   auto pending = std::make_shared<Pending>(executor_);
   pending_[easy] = pending;
   curl_multi_add_handle(multi_, easy);  // curl asks for a 0 ms timeout: the timer starts it

@@ -30,6 +30,12 @@ class CurlMulti {
 
   void shutdown();
 
+  // Makes the multi handle (loading libcurl, curl_library.hpp); the first transfer does it
+  // when nothing did before, so a `check` without a transfer never loads libcurl. `serve`
+  // starts it at start-up: its descriptors exist before the first probe, and the first
+  // http_2xx probe does not pay for the load. False when libcurl cannot be used.
+  bool start();
+
  private:
   struct Watch;
   struct Pending;
@@ -43,6 +49,7 @@ class CurlMulti {
 
   net::any_io_executor executor_;
   CURLM* multi_ = nullptr;
+  bool stopped_ = false;  // after shutdown() no transfer starts
   net::steady_timer timer_;
   std::unordered_map<curl_socket_t, std::unique_ptr<Watch>> watches_;
   std::unordered_map<CURL*, std::shared_ptr<Pending>> pending_;

@@ -1,5 +1,7 @@
 #include "net/web_transfer.hpp"
 
+#include "net/curl_library.hpp"
+
 #include <arpa/inet.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
@@ -324,6 +326,11 @@ net::awaitable<WebOutcome> run_web_transfer(CurlMulti& multi, WebRequest request
   curl_slist* resolve = nullptr;
   curl_slist* proxy_headers = nullptr;
   CURL* easy = curl_easy_init();
+  if (easy == nullptr) {
+    outcome.code = CURLE_FAILED_INIT;
+    outcome.error = curl_library_error().value_or("curl_easy_init failed");
+    co_return outcome;
+  }
   state.easy = easy;
   // Freed however this ends: a cancelled probe unwinds from perform() with operation_aborted.
   struct Cleanup {

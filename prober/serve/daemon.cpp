@@ -11,6 +11,7 @@
 #include "engine/fd_budget.hpp"
 #include "exporters/http_server.hpp"
 #include "exporters/web_config.hpp"
+#include "net/curl_library.hpp"
 #include "serve/serve_routes.hpp"
 #include "serve/serve_state.hpp"
 
@@ -84,6 +85,11 @@ int run_daemon(ServeFlags flags, targets::Config config, std::ostream& errors) {
   record_reload(*state, true);
 
   state->services = std::make_shared<layers::Services>(io.get_executor());
+  if (!state->services->curl.start()) {
+    state->log.log(exporters::Logger::Level::warn, "libcurl could not be loaded",
+                   {{"err", net_io::curl_library_error().value_or("curl_multi_init failed")},
+                    {"consequence", "http and grpc probes fail; the other modules work"}});
+  }
   // The resolver uses the system configuration, as blackbox_exporter's Go resolver does.
   if (auto resolver = net_io::DnsResolver::create(io.get_executor(), std::nullopt)) {
     state->services->resolver = std::move(resolver).value();
