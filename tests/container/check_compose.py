@@ -7,7 +7,8 @@ mounts), passes `promtool check config`, and scrapes only services and ports of 
 reachprobe's mounted config passes `reachprobe validate` and schedules only the stack's
 targets; Grafana's provisioning points at the mounted dashboard and the Prometheus service.
 The Dockerfile: non-root USER, EXPOSE 9115, reachprobe as ENTRYPOINT and HEALTHCHECK, and its
-runtime packages provide every shared library the binary needs.
+runtime packages provide every shared library the binary needs: those it is linked with and
+those it loads with dlopen() on first use (libcurl, libssh: the names in its sources).
 
 usage: check_compose.py SOURCE_DIR REACHPROBE_BINARY   (exit 77: a tool is missing)
 """
@@ -168,6 +169,16 @@ installed = set(re.findall(r"\b(lib[a-z0-9.+-]+|ca-certificates)\b",
 base = {"libc6", "libstdc++6", "libgcc-s1"}
 needed = re.findall(r"\(NEEDED\).*\[(.+)\]", subprocess.run(
     ["readelf", "-d", binary], capture_output=True, text=True).stdout)
+loaded = set()
+for folder in ("prober", "targets", "exporters"):
+    for dirpath, _, files in os.walk(os.path.join(src, folder)):
+        for name in files:
+            if name.endswith(".cpp"):
+                with open(os.path.join(dirpath, name), encoding="utf-8") as f:
+                    loaded.update(re.findall(r'dlopen\("([^"]+)"', f.read()))
+check({"libcurl.so.4", "libssh.so.4"} <= loaded,
+      f"the sources dlopen libcurl and libssh (found {sorted(loaded)})")
+needed += sorted(loaded)
 for soname in needed:
     if re.match(r"lib(a|ub|l|t)san\.so", soname):
         continue  # a sanitizer build's runtime (the asan preset), never the image's binary
