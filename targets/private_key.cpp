@@ -1,5 +1,7 @@
 #include "targets/private_key.hpp"
 
+#include "targets/ssh_library.hpp"
+
 #include <libssh/libssh.h>
 
 #include "targets/bounded_file.hpp"
@@ -11,6 +13,8 @@ Expected<std::shared_ptr<const PrivateKey>> PrivateKey::import(
   using Result = Expected<std::shared_ptr<const PrivateKey>>;
   static const int initialized = ssh_init();  // thread-safe once; libssh needs it before pki
   (void)initialized;
+  if (auto missing = ssh_library_error())
+    return Result::failure("cannot load private key " + path + ": " + *missing);
   auto text = read_bounded_file(path, kSmallFileCap);
   if (!text) return Result::failure("cannot load private key " + path + ": " + text.error());
   Secret content(std::move(text).value());  // wiped on return, like the passphrase

@@ -1,6 +1,7 @@
 #include "layers/runner.hpp"
 
 #include "net/curl_library.hpp"
+#include "targets/ssh_library.hpp"
 
 #include "classify/classifier.hpp"
 #include "layers/layers.hpp"
@@ -141,10 +142,14 @@ net::awaitable<ProbeReport> run_target(std::shared_ptr<Services> services, targe
   }
   if (session.address && !session.target.port) co_await require_path_without_icmp(session, report);
   report.duration = std::chrono::steady_clock::now() - started;
-  // libcurl missing is this machine's fault, not the target's: no layer is blamed.
+  // libcurl or libssh missing is this machine's fault, not the target's: no layer is blamed.
   if (session.web && session.web->code == CURLE_FAILED_INIT) {
     if (auto why = net_io::curl_library_error())
       report.prober_error = "the prober cannot make HTTP transfers: " + *why;
+  }
+  if (session.ssh) {
+    if (auto why = targets::ssh_library_error())
+      report.prober_error = "the prober cannot make SSH sessions: " + *why;
   }
   classify::apply_verdict(report);
   co_return report;
