@@ -5,41 +5,28 @@
 // Generated from the declarations in <libssh/libssh.h>: each resolves its symbol once.
 #include "targets/ssh_library.hpp"
 
-#include <dlfcn.h>
 #include <libssh/libssh.h>
 
-#include <mutex>
+#include "targets/shared_library.hpp"
 
 namespace reachprobe::targets {
 namespace {
 
-struct SshLibrary {
-  void* handle = nullptr;
-  std::string error;
-};
-
-const SshLibrary& library() {
-  static SshLibrary lib;
-  static std::once_flag once;
-  std::call_once(once, [] {
-    lib.handle = dlopen("libssh.so.4", RTLD_NOW | RTLD_LOCAL);
-    if (lib.handle == nullptr) {
-      const char* why = dlerror();
-      lib.error = why != nullptr ? why : "libssh.so.4 could not be loaded";
-    }
-  });
+// Opened by the first call of any function below (a static's thread-safe initialisation).
+const SharedLibrary& library() {
+  static const SharedLibrary lib("libssh.so.4");
   return lib;
 }
 
 }  // namespace
 
 std::optional<std::string> ssh_library_error() {
-  if (library().handle != nullptr) return std::nullopt;
-  return library().error;
+  if (library().loaded()) return std::nullopt;
+  return library().error();
 }
 
 void* ssh_library_symbol(const char* name) {
-  return library().handle != nullptr ? dlsym(library().handle, name) : nullptr;
+  return library().symbol(name);
 }
 
 }  // namespace reachprobe::targets

@@ -5,16 +5,17 @@
 #include "net/curl_library.hpp"
 
 #include <curl/curl.h>
-#include <dlfcn.h>
 
 #include <cstdarg>
 #include <mutex>
+
+#include "targets/shared_library.hpp"
 
 namespace reachprobe::net_io {
 namespace {
 
 struct CurlLibrary {
-  void* handle = nullptr;
+  targets::SharedLibrary so{"libcurl.so.4"};
   std::string error;
   CURLcode (*global_init)(long) = nullptr;
   CURL* (*easy_init)() = nullptr;
@@ -31,48 +32,52 @@ struct CurlLibrary {
   CURLMcode (*multi_socket_action)(CURLM*, curl_socket_t, int, int*) = nullptr;
   CURLMsg* (*multi_info_read)(CURLM*, int*) = nullptr;
   CURLMcode (*multi_cleanup)(CURLM*) = nullptr;
-};
 
-template <typename F>
-bool bind(void* handle, const char* name, F& slot, std::string& error) {
-  void* symbol = dlsym(handle, name);
-  if (symbol == nullptr) {
-    if (error.empty()) error = std::string("libcurl.so.4 has no ") + name;
-    return false;
+  template <typename F>
+  bool bind(const char* name, F& slot) {
+    slot = reinterpret_cast<F>(so.symbol(name));
+    if (slot == nullptr && error.empty()) error = std::string("libcurl.so.4 has no ") + name;
+    return slot != nullptr;
   }
-  slot = reinterpret_cast<F>(symbol);
-  return true;
-}
+};
 
 // Loaded once, on the first call of any of the functions below; never unloaded.
 const CurlLibrary& library() {
   static CurlLibrary lib;
   static std::once_flag once;
   std::call_once(once, [] {
-    lib.handle = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-    if (lib.handle == nullptr) {
-      const char* why = dlerror();
-      lib.error = why != nullptr ? why : "libcurl.so.4 could not be loaded";
+    if (!lib.so.loaded()) {
+      lib.error = lib.so.error();
       return;
     }
-    bool ok = bind(lib.handle, "curl_global_init", lib.global_init, lib.error);
-    ok = bind(lib.handle, "curl_easy_init", lib.easy_init, lib.error) && ok;
-    ok = bind(lib.handle, "curl_easy_cleanup", lib.easy_cleanup, lib.error) && ok;
-    ok = bind(lib.handle, "curl_easy_setopt", lib.easy_setopt, lib.error) && ok;
-    ok = bind(lib.handle, "curl_easy_getinfo", lib.easy_getinfo, lib.error) && ok;
-    ok = bind(lib.handle, "curl_easy_strerror", lib.easy_strerror, lib.error) && ok;
-    ok = bind(lib.handle, "curl_slist_append", lib.slist_append, lib.error) && ok;
-    ok = bind(lib.handle, "curl_slist_free_all", lib.slist_free_all, lib.error) && ok;
-    ok = bind(lib.handle, "curl_multi_init", lib.multi_init, lib.error) && ok;
-    ok = bind(lib.handle, "curl_multi_setopt", lib.multi_setopt, lib.error) && ok;
-    ok = bind(lib.handle, "curl_multi_add_handle", lib.multi_add_handle, lib.error) && ok;
-    ok = bind(lib.handle, "curl_multi_remove_handle", lib.multi_remove_handle, lib.error) && ok;
-    ok = bind(lib.handle, "curl_multi_socket_action", lib.multi_socket_action, lib.error) && ok;
-    ok = bind(lib.handle, "curl_multi_info_read", lib.multi_info_read, lib.error) && ok;
-    ok = bind(lib.handle, "curl_multi_cleanup", lib.multi_cleanup, lib.error) && ok;
+    bool ok = lib.bind("curl_global_init", lib.global_init);
+    ok = lib.bind("curl_easy_init", lib.easy_init) && ok;
+    ok = lib.bind("curl_easy_cleanup", lib.easy_cleanup) && ok;
+    ok = lib.bind("curl_easy_setopt", lib.easy_setopt) && ok;
+    ok = lib.bind("curl_easy_getinfo", lib.easy_getinfo) && ok;
+    ok = lib.bind("curl_easy_strerror", lib.easy_strerror) && ok;
+    ok = lib.bind("curl_slist_append", lib.slist_append) && ok;
+    ok = lib.bind("curl_slist_free_all", lib.slist_free_all) && ok;
+    ok = lib.bind("curl_multi_init", lib.multi_init) && ok;
+    ok = lib.bind("curl_multi_setopt", lib.multi_setopt) && ok;
+    ok = lib.bind("curl_multi_add_handle", lib.multi_add_handle) && ok;
+    ok = lib.bind("curl_multi_remove_handle", lib.multi_remove_handle) && ok;
+    ok = lib.bind("curl_multi_socket_action", lib.multi_socket_action) && ok;
+    ok = lib.bind("curl_multi_info_read", lib.multi_info_read) && ok;
+    ok = lib.bind("curl_multi_cleanup", lib.multi_cleanup) && ok;
     if (!ok) lib.global_init = nullptr;  // one missing symbol: the library is not usable
   });
   return lib;
+}
+
+// The one argument after an option is read as the type its number range says (curl.h's
+// CURLOPTTYPE_*, shared by easy and multi options) and passed on as that type.
+template <typename R, typename H, typename O>
+R forward_option(R (*fn)(H*, O, ...), H* handle, O option, va_list& args) {
+  if (option < CURLOPTTYPE_OBJECTPOINT) return fn(handle, option, va_arg(args, long));
+  if (option >= CURLOPTTYPE_OFF_T && option < CURLOPTTYPE_BLOB)
+    return fn(handle, option, va_arg(args, curl_off_t));
+  return fn(handle, option, va_arg(args, void*));
 }
 
 bool usable() {
@@ -88,6 +93,7 @@ std::optional<std::string> curl_library_error() {
 
 }  // namespace reachprobe::net_io
 
+using reachprobe::net_io::forward_option;
 using reachprobe::net_io::library;
 using reachprobe::net_io::usable;
 
@@ -107,19 +113,11 @@ void curl_easy_cleanup(CURL* easy) {
   if (usable()) library().easy_cleanup(easy);
 }
 
-// The one argument after `option` is read as the type its number range says (curl.h's
-// CURLOPTTYPE_*), and passed on as that type.
 CURLcode curl_easy_setopt(CURL* easy, CURLoption option, ...) {
   if (!usable()) return CURLE_FAILED_INIT;
   va_list args;
   va_start(args, option);
-  CURLcode result;
-  if (option < CURLOPTTYPE_OBJECTPOINT)
-    result = library().easy_setopt(easy, option, va_arg(args, long));
-  else if (option >= CURLOPTTYPE_OFF_T && option < CURLOPTTYPE_BLOB)
-    result = library().easy_setopt(easy, option, va_arg(args, curl_off_t));
-  else
-    result = library().easy_setopt(easy, option, va_arg(args, void*));
+  CURLcode result = forward_option(library().easy_setopt, easy, option, args);
   va_end(args);
   return result;
 }
@@ -153,13 +151,7 @@ CURLMcode curl_multi_setopt(CURLM* multi, CURLMoption option, ...) {
   if (!usable()) return CURLM_INTERNAL_ERROR;
   va_list args;
   va_start(args, option);
-  CURLMcode result;
-  if (option < CURLOPTTYPE_OBJECTPOINT)
-    result = library().multi_setopt(multi, option, va_arg(args, long));
-  else if (option >= CURLOPTTYPE_OFF_T && option < CURLOPTTYPE_BLOB)
-    result = library().multi_setopt(multi, option, va_arg(args, curl_off_t));
-  else
-    result = library().multi_setopt(multi, option, va_arg(args, void*));
+  CURLMcode result = forward_option(library().multi_setopt, multi, option, args);
   va_end(args);
   return result;
 }
