@@ -108,39 +108,15 @@ mkdir -p "$pki"
 openssl verify -CAfile "$pki/ca.crt" "$pki/server.crt" >/dev/null 2>&1 || die "the test certificate does not verify"
 
 # ---- nginx in the server namespace, every path in the temporary directory --------------
-mkdir -p "$work/nginx/logs" "$work/nginx/tmp"
-cat >"$work/nginx/nginx.conf" <<EOF
-user root;
-worker_processes $nginx_workers;
-daemon off;
-master_process on;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/logs/error.log warn;
-events {
-    worker_connections 4096;
-}
-http {
-    access_log off;
-    default_type text/plain;
-    client_body_temp_path $work/nginx/tmp/body;
-    proxy_temp_path $work/nginx/tmp/proxy;
-    fastcgi_temp_path $work/nginx/tmp/fastcgi;
-    uwsgi_temp_path $work/nginx/tmp/uwsgi;
-    scgi_temp_path $work/nginx/tmp/scgi;
-    keepalive_timeout 65;
-    server {
-        listen 198.18.0.2:80 backlog=4096;
+lab_nginx_conf "$work/nginx" "$nginx_workers" "        listen 198.18.0.2:80 backlog=4096;
         listen 198.18.0.2:443 ssl backlog=4096;
         server_name _;
         ssl_certificate $pki/server.crt;
         ssl_certificate_key $pki/server.key;
         ssl_protocols TLSv1.2 TLSv1.3;
         location /health {
-            return 200 "ok";
-        }
-    }
-}
-EOF
+            return 200 \"ok\";
+        }"
 ip netns exec "$ns_s" "$nginx_bin" -t -q -p "$work/nginx" -e "$work/nginx/logs/error.log" -c "$work/nginx/nginx.conf" \
   >"$work/nginx/test.log" 2>&1 || die "nginx rejects the lab config: $(head -c 600 "$work/nginx/test.log")"
 # (not through a function: $! must be nginx's master; ip netns exec execs it in place)

@@ -237,6 +237,39 @@ lab_verify_listener() {
     die "lab: TCP/22 not accepted on 198.19.0.1 / 198.19.200.77: $verified"
 }
 
+# lab_nginx_conf DIR WORKERS SERVER_LINES : DIR/nginx.conf for the machine's nginx run in the
+# foreground by a benchmark, every path (pid, logs, temp files) inside DIR (its logs/ and tmp/
+# are made), no access log, with SERVER_LINES as the body of its one server block. The
+# machine's own nginx service and /etc/nginx are not used.
+lab_nginx_conf() {
+  local dir=$1 workers=$2 server=$3
+  mkdir -p "$dir/logs" "$dir/tmp"
+  cat >"$dir/nginx.conf" <<EOF
+user root;
+worker_processes $workers;
+daemon off;
+master_process on;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log warn;
+events {
+    worker_connections 8192;
+}
+http {
+    access_log off;
+    default_type text/plain;
+    client_body_temp_path $dir/tmp/body;
+    proxy_temp_path $dir/tmp/proxy;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+    keepalive_timeout 65;
+    server {
+$server
+    }
+}
+EOF
+}
+
 # ---- readings --------------------------------------------------------------------------
 # "kernel R, N CPU(s)": the figures depend on both; every header starts with them.
 host_summary() {

@@ -253,34 +253,11 @@ lab_verify_listener "$ns_p"
 
 # nginx for http_2xx: `listen 80` takes every AnyIP address of the target namespace.
 if [[ -n $nginx_bin ]]; then
-  mkdir -p "$work/nginx/logs" "$work/nginx/tmp"
-  cat >"$work/nginx/nginx.conf" <<EOF
-user root;
-worker_processes 1;
-daemon off;
-master_process on;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/logs/error.log warn;
-events {
-    worker_connections 8192;
-}
-http {
-    access_log off;
-    default_type text/plain;
-    client_body_temp_path $work/nginx/tmp/body;
-    proxy_temp_path $work/nginx/tmp/proxy;
-    fastcgi_temp_path $work/nginx/tmp/fastcgi;
-    uwsgi_temp_path $work/nginx/tmp/uwsgi;
-    scgi_temp_path $work/nginx/tmp/scgi;
-    server {
-        listen 80 backlog=65535;
+  lab_nginx_conf "$work/nginx" 1 '        listen 80 backlog=65535;
         server_name _;
         location / {
             return 200 "ok";
-        }
-    }
-}
-EOF
+        }'
   ip netns exec "$ns_t" "$nginx_bin" -t -q -p "$work/nginx" -e "$work/nginx/logs/error.log" \
     -c "$work/nginx/nginx.conf" >"$work/nginx/test.log" 2>&1 ||
     die "nginx rejects the lab config: $(head -c 600 "$work/nginx/test.log")"
