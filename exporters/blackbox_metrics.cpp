@@ -381,15 +381,8 @@ std::string probe_exposition(const engine::ProbeReport& report, const std::strin
     for (const auto& sample : family.samples) {
       out += family.name;
       if (!sample.labels.empty()) {
-        char separator = '{';
-        for (const auto& [name, value] : sample.labels) {
-          out += separator;
-          out += name;
-          out += "=\"";
-          append_label_value(out, value);
-          out += '"';
-          separator = ',';
-        }
+        out += '{';
+        append_labels(out, sample.labels);
         out += '}';
       }
       out += ' ';

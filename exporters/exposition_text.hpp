@@ -17,6 +17,21 @@ void append_number(std::string& out, double value);
 void append_label_value(std::string& out, std::string_view value);
 std::string escape_label_value(std::string_view value);
 
+// name="value" pairs joined by commas, without the braces: any range of (name, value) pairs
+// (prometheus::Labels, a key's label vector).
+template <typename Labels>
+void append_labels(std::string& out, const Labels& labels) {
+  bool first = true;
+  for (const auto& [name, value] : labels) {
+    if (!first) out += ',';
+    first = false;
+    out += name;
+    out += "=\"";
+    append_label_value(out, value);
+    out += '"';
+  }
+}
+
 // The "# HELP" and "# TYPE" lines of a family; the help text escapes backslash and newline.
 void append_header(std::string& out, std::string_view name, std::string_view help,
                    std::string_view type);

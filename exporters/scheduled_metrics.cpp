@@ -24,10 +24,7 @@ void append_sample(std::string& out, const std::string& name, const std::string&
 
 std::string render_labels(const prometheus::Labels& labels) {
   std::string out;
-  for (const auto& [name, value] : labels) {
-    if (!out.empty()) out += ',';
-    out += name + "=\"" + escape_label_value(value) + "\"";
-  }
+  append_labels(out, labels);
   return out;
 }
 
@@ -70,12 +67,8 @@ std::uint16_t ScheduledMetrics::family_index(const std::string& name, const std:
 void ScheduledMetrics::key_added(const engine::KeyIdentity& key) {
   auto& series = keys_[key.id];
   series.prober = key.prober;
-  std::string labels;
-  for (const auto& [name, value] : key.labels) {
-    if (!labels.empty()) labels += ',';
-    labels += name + "=\"" + escape_label_value(value) + "\"";
-  }
-  series.labels = std::move(labels);
+  series.labels.clear();
+  append_labels(series.labels, key.labels);
 }
 
 void ScheduledMetrics::key_removed(const std::string& id) {

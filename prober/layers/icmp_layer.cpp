@@ -36,23 +36,23 @@ net::awaitable<LayerResult> run_icmp_layer(ProbeSession& session, Deadline deadl
   auto wait = session.probe_wait();
   auto batch = std::make_shared<net_io::EchoBatch>(session.services.executor, count);
 
-  const bool until_reply = session.options.echoes_until_reply;
-  auto answered = [&batch] {
-    return std::any_of(batch->outcomes.begin(), batch->outcomes.end(),
+  // A module's echoes end at the first reply (ProbeOptions::echoes_until_reply).
+  auto replied = [&batch, until_reply = session.options.echoes_until_reply] {
+    return until_reply &&
+           std::any_of(batch->outcomes.begin(), batch->outcomes.end(),
                        [](const EchoOutcome& o) { return o.kind == EchoOutcome::Kind::reply; });
   };
   for (std::size_t i = 0; i < count; ++i) {
     auto send_at = started + interval * static_cast<long>(i);
     if (send_at >= deadline.when()) break;
-    while (clock::now() < send_at && !(until_reply && answered()))
-      co_await batch->wait_until(send_at);
-    if (until_reply && answered()) break;
+    while (clock::now() < send_at && !replied()) co_await batch->wait_until(send_at);
+    if (replied()) break;
     co_await icmp.send_echo(batch, i, address, session.options.icmp_ttl);
   }
   // Wait until every echo is answered or has had its own timeout, within the deadline (or,
   // for a module, until the first reply).
   for (;;) {
-    if (until_reply && answered()) break;
+    if (replied()) break;
     auto now = clock::now();
     auto next_expiry = clock::time_point::max();
     for (const auto& o : batch->outcomes) {

@@ -115,11 +115,12 @@ net::awaitable<HttpResponse> handle_probe(std::shared_ptr<ServeState> state, Htt
       .Increment();
   auto kept = std::make_shared<const engine::ProbeReport>(std::move(report));
   auto render_debug = [kept, kept_module] { return debug_output(*kept, *kept_module); };
-  std::string body = exporters::probe_exposition(*kept, targets::to_string(module.prober));
+  std::string body;
   if (req.query["debug"] == "true") {
     body = render_debug();
     state->history.add(module_name, target, kept->success, body);
   } else {
+    body = exporters::probe_exposition(*kept, targets::to_string(module.prober));
     state->history.add(module_name, target, kept->success, std::move(render_debug));
   }
   co_return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", std::move(body)};
