@@ -233,8 +233,36 @@ void ssh_banner_metric(Registry& r, const engine::ProbeReport& report) {
   }
 }
 
+// The host layer (CONTRACT §8): one 0/1 series per host reason, so an alert can name the
+// finding, and the two figures worth graphing. Absent when no triage ran.
+void host_metrics(Registry& r, const engine::ProbeReport& report) {
+  const auto* layer = report.find(Layer::host);
+  const auto* host = layer ? engine::evidence_of<engine::HostEvidence>(*layer) : nullptr;
+  if (host == nullptr || layer->status == Status::skipped) return;
+  auto& findings = BuildGauge()
+                       .Name("probe_host_finding")
+                       .Help("Whether the host layer's triage found this (1) or not (0)")
+                       .Register(r);
+  for (engine::Reason reason : engine::reasons_for(Layer::host)) {
+    bool found = std::any_of(host->findings.begin(), host->findings.end(),
+                             [reason](const engine::HostFinding& f) { return f.reason == reason; });
+    if (reason == engine::Reason::timeout) found = layer->reason == engine::Reason::timeout;
+    findings.Add({{"reason", std::string(engine::to_string(reason))}}).Set(found ? 1 : 0);
+  }
+  if (host->psi_io_some_avg10) {
+    gauge(r, "probe_host_psi_io_some_avg10",
+          "Share of the last 10 s in which some task waited on I/O, in percent (PSI)",
+          *host->psi_io_some_avg10);
+  }
+  if (host->blocked_tasks) {
+    gauge(r, "probe_host_blocked_tasks", "Tasks in uninterruptible sleep (D state) on the host",
+          *host->blocked_tasks);
+  }
+}
+
 void ssh_metrics(Registry& r, const engine::ProbeReport& report) {
   ssh_banner_metric(r, report);
+  host_metrics(r, report);
   auto& phases = BuildGauge()
                      .Name("probe_ssh_phase_duration_seconds")
                      .Help("Duration of each SSH phase")

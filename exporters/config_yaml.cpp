@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -209,7 +210,27 @@ bool ssh_configured(const targets::SshSpec& ssh) {
   return ssh.user || ssh.key_file || ssh.key_passphrase || ssh.password || ssh.known_hosts ||
          ssh.command || ssh.expect || ssh.banner_timeout.count() != 0 ||
          ssh.handshake_timeout.count() != 0 || ssh.auth_timeout.count() != 0 ||
-         ssh.exec_timeout.count() != 0;
+         ssh.exec_timeout.count() != 0 || ssh.triage.enabled;
+}
+
+// The host layer's options, only where they differ from the defaults (README "Inside
+// evidence"); `triage_via` implies `triage`, which is written all the same.
+void write_triage(YamlWriter& w, const targets::HostTriageSpec& triage) {
+  const targets::HostTriageSpec defaults;
+  w.true_if("triage", triage.enabled);
+  w.text_set("triage_via", triage.via);
+  w.strings("fail_on", triage.fail_on);
+  w.strings("critical_peers", triage.critical_peers);
+  if (triage.psi_io_some_avg10 != defaults.psi_io_some_avg10) {
+    std::ostringstream percent;
+    percent << triage.psi_io_some_avg10;
+    w.raw("psi_io_threshold", percent.str());
+  }
+  if (triage.blocked_tasks != defaults.blocked_tasks)
+    w.number("blocked_tasks_threshold", triage.blocked_tasks);
+  if (triage.nss_threshold != defaults.nss_threshold)
+    duration_if(w, "nss_threshold", triage.nss_threshold);
+  duration_if(w, "triage_timeout", triage.timeout);
 }
 
 void write_ssh(YamlWriter& w, const targets::SshSpec& ssh) {
@@ -227,6 +248,7 @@ void write_ssh(YamlWriter& w, const targets::SshSpec& ssh) {
   duration_if(w, "handshake_timeout", ssh.handshake_timeout);
   duration_if(w, "auth_timeout", ssh.auth_timeout);
   duration_if(w, "exec_timeout", ssh.exec_timeout);
+  write_triage(w, ssh.triage);
   w.end();
 }
 

@@ -1,5 +1,7 @@
 #include "exporters/json_report.hpp"
 
+#include "exporters/host_evidence_json.hpp"
+
 #include <cmath>
 
 namespace reachprobe::exporters {
@@ -122,6 +124,7 @@ struct EvidenceWriter {
     out["stderr_bytes"] = e.stderr_bytes;
     out["output_truncated"] = e.output_truncated;
   }
+  void operator()(const engine::HostEvidence& e) const { out.update(host_evidence_json(e)); }
   void operator()(const engine::TlsEvidence& e) const {
     out["version"] = text_or_null(e.version);
     out["cipher"] = text_or_null(e.cipher);

@@ -43,6 +43,25 @@ std::string percent(double ratio) {
 }
 
 // One line of facts per layer: what was measured, in a few words.
+// The host layer's measurements in one line; the findings follow as the layer's detail.
+std::string host_facts(const engine::HostEvidence& h) {
+  std::string facts = h.via.empty() ? "" : "by " + h.via + ": ";
+  auto fixed = [](double v) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.2f", v);
+    return std::string(buffer);
+  };
+  if (!h.route_device.empty()) facts += "route back via " + h.route_device;
+  if (!h.address_device.empty()) facts += " (" + h.server + " on " + h.address_device + ")";
+  if (h.psi_io_some_avg10) facts += ", PSI io " + fixed(*h.psi_io_some_avg10) + " %";
+  if (h.blocked_tasks) facts += ", " + std::to_string(*h.blocked_tasks) + " D-state";
+  if (!h.mounts.empty()) facts += ", " + std::to_string(h.mounts.size()) + " network mount(s)";
+  if (h.nss_seconds) facts += ", getent " + fixed(*h.nss_seconds) + " s";
+  if (!h.complete) facts += ", incomplete";
+  if (facts.rfind(", ", 0) == 0) facts.erase(0, 2);
+  return facts;
+}
+
 std::string layer_facts(const LayerResult& l) {
   std::string facts;
   if (const auto* dns = engine::evidence_of<engine::DnsEvidence>(l); dns && dns->query) {
@@ -91,6 +110,8 @@ std::string layer_facts(const LayerResult& l) {
     facts = "\"" + exec->command + "\"";
     if (exec->exit_status) facts += " exit " + std::to_string(*exec->exit_status);
     facts += ", " + std::to_string(exec->stdout_bytes) + " bytes out";
+  } else if (const auto* host = engine::evidence_of<engine::HostEvidence>(l)) {
+    facts = host_facts(*host);
   } else if (const auto* tls = engine::evidence_of<engine::TlsEvidence>(l)) {
     facts = tls->version + " " + tls->cipher;
     if (tls->leaf) facts += ", leaf " + tls->leaf->subject;

@@ -4,6 +4,7 @@
 #include "targets/allow_list.hpp"
 #include "targets/dns_names.hpp"
 
+#include <arpa/inet.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
@@ -28,6 +29,7 @@
 #include "targets/pattern.hpp"
 #include "targets/printable.hpp"
 #include "targets/private_key.hpp"
+#include "targets/target_parser.hpp"
 
 namespace reachprobe::targets {
 namespace {
@@ -49,6 +51,12 @@ struct ConfigError {
 // A key's value node, or nullopt when the key is absent (a default YAML::Node reads as a
 // defined null, so presence is kept apart).
 using Key = std::optional<YAML::Node>;
+
+bool is_ip_literal(const std::string& text) {
+  std::array<unsigned char, 16> bytes{};
+  return inet_pton(AF_INET, text.c_str(), bytes.data()) == 1 ||
+         inet_pton(AF_INET6, text.c_str(), bytes.data()) == 1;
+}
 
 struct HttpAuthKeys {
   Key basic_auth, basic_password, basic_password_file, bearer_token, bearer_token_file,
@@ -327,6 +335,7 @@ class Reader {
   void dns(const YAML::Node& node, DnsModuleSpec& spec) const;
   void grpc(const YAML::Node& node, Module& module) const;
   void ssh(const YAML::Node& node, SshSpec& spec) const;
+  bool triage(const std::string& key, const YAML::Node& v, HostTriageSpec& spec) const;
   Module module(const std::string& name, const YAML::Node& node) const;
   SchedulerSpec scheduler(const YAML::Node& node) const;
   std::vector<ScheduledGroup> target_groups(const YAML::Node& node) const;
@@ -700,8 +709,11 @@ void Reader::ssh(const YAML::Node& node, SshSpec& spec) const {
   YAML::Node key_file_node;
   map(node, "reachprobe.SSHProbe",
       {"user", "key_file", "key_passphrase_file", "password_file", "known_hosts", "command",
-       "expect", "banner_timeout", "handshake_timeout", "auth_timeout", "exec_timeout"},
+       "expect", "banner_timeout", "handshake_timeout", "auth_timeout", "exec_timeout", "triage",
+       "triage_via", "fail_on", "critical_peers", "psi_io_threshold", "blocked_tasks_threshold",
+       "nss_threshold", "triage_timeout"},
       [&](const std::string& key, const YAML::Node& v) {
+        if (triage(key, v, spec.triage)) return;
         if (key == "user")
           spec.user = text(v, key);
         else if (key == "key_file") {
@@ -724,6 +736,7 @@ void Reader::ssh(const YAML::Node& node, SshSpec& spec) const {
         else
           spec.exec_timeout = duration(v, key);
       });
+  if (spec.triage.via) spec.triage.enabled = true;
   // Imported here, once per load, after key_passphrase_file whatever the key order: probes share
   // the decrypted key. A key_file missing at load fails its probes (the auth layer says so), as
   // before; one that exists and does not load is a config error at key_file's line.
@@ -732,6 +745,52 @@ void Reader::ssh(const YAML::Node& node, SshSpec& spec) const {
     if (!key) fail(key_file_node, "key_file: " + key.error());
     spec.key = std::move(key).value();
   }
+}
+
+// The host layer's options (CONTRACT §8) inside a module's `ssh:`; false for other keys.
+bool Reader::triage(const std::string& key, const YAML::Node& v, HostTriageSpec& spec) const {
+  if (key == "triage") {
+    spec.enabled = boolean(v, key);
+  } else if (key == "triage_via") {
+    std::string url = text(v, key);
+    auto door = parse_target(url);
+    if (!door || door->scheme != Scheme::ssh)
+      fail(v, "triage_via " + quote_printable(url) + " is not ssh://[user@]host[:port]");
+    spec.via = url;
+  } else if (key == "fail_on") {
+    spec.fail_on = strings(v, key);
+    for (const auto& name : spec.fail_on) {
+      if (std::find(std::begin(kHostReasonNames), std::end(kHostReasonNames), name) ==
+          std::end(kHostReasonNames)) {
+        fail(v, "fail_on: " + quote_printable(name) +
+                    " is not a host reason (return_route_mismatch, neighbor_failed, io_pressure, "
+                    "blocked_tasks, hung_mount, slow_nss, timeout)");
+      }
+    }
+  } else if (key == "critical_peers") {
+    spec.critical_peers = strings(v, key);
+    for (const auto& peer : spec.critical_peers) {
+      if (!is_ip_literal(peer))
+        fail(v, "critical_peers: " + quote_printable(peer) + " is not an IP address");
+    }
+  } else if (key == "psi_io_threshold") {
+    std::string value = text(v, key);
+    char* end = nullptr;
+    double percent = std::strtod(value.c_str(), &end);
+    if (value.empty() || *end != '\0' || !(percent >= 0 && percent <= 100))
+      fail(v, "psi_io_threshold " + quote_printable(value) + " is not a percentage from 0 to 100");
+    spec.psi_io_some_avg10 = percent;
+  } else if (key == "blocked_tasks_threshold") {
+    spec.blocked_tasks = integer(v, key);
+    if (spec.blocked_tasks < 0) fail(v, "blocked_tasks_threshold must be 0 (off) or more");
+  } else if (key == "nss_threshold") {
+    spec.nss_threshold = duration(v, key);
+  } else if (key == "triage_timeout") {
+    spec.timeout = duration(v, key);
+  } else {
+    return false;
+  }
+  return true;
 }
 
 SchedulerSpec Reader::scheduler(const YAML::Node& node) const {

@@ -329,6 +329,25 @@ std::string format_seconds(double seconds) {
   return buf;
 }
 
+// The host layer's findings as one clause after the verdict's own sentence (CONTRACT §8):
+// "inside, replies to ... : an asymmetric return route"; by the side door, it says which.
+std::string host_clause(const ProbeReport& report) {
+  const auto* layer = report.find(Layer::host);
+  const auto* host = layer ? engine::evidence_of<engine::HostEvidence>(*layer) : nullptr;
+  if (host == nullptr) return "";
+  std::string inside = host->via.empty() ? "inside, " : "inside (by " + host->via + "), ";
+  std::string text;
+  for (const auto& f : host->findings) text += (text.empty() ? "" : "; ") + f.text;
+  if (layer->reason == Reason::timeout) {
+    text += std::string(text.empty() ? "" : "; ") + "the triage did not finish in time";
+  }
+  if (text.empty() && layer->status == Status::skipped && !layer->detail.empty() &&
+      !host->via.empty()) {
+    return "; " + layer->detail;  // the side door failed too: say so rather than nothing
+  }
+  return text.empty() ? "" : "; " + inside + text;
+}
+
 std::string summarize(const ProbeReport& report, const engine::Verdict& verdict) {
   std::string sentence;
   if (!verdict.layer) {
@@ -358,6 +377,9 @@ std::string summarize(const ProbeReport& report, const engine::Verdict& verdict)
       case Layer::grpc:
         sentence = web_sentence(report, verdict);
         break;
+      case Layer::host:
+        sentence = "the SSH login works, but the module fails on what the host shows";
+        break;
       default:
         sentence = std::string(engine::to_string(*verdict.layer)) + " failed";
         break;
@@ -369,7 +391,7 @@ std::string summarize(const ProbeReport& report, const engine::Verdict& verdict)
       icmp->detail != "not asked for") {
     sentence += "; ICMP was not measured: " + icmp->detail;
   }
-  return sentence + ".";
+  return sentence + host_clause(report) + ".";
 }
 
 }  // namespace reachprobe::classify

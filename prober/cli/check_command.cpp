@@ -157,7 +157,9 @@ int run_check_command(std::span<const std::string> args) {
            "                        [--ip-protocol ip4|ip6] [--dns.server HOST[:PORT]]\n"
            "                        [--ssh.user U] [--ssh.key-file F] [--ssh.password-file F]\n"
            "                        [--ssh.key-passphrase-file F] [--ssh.known-hosts F]\n"
-           "                        [--ssh.command CMD] [--ssh.expect REGEX] TARGET...\n"
+           "                        [--ssh.command CMD] [--ssh.expect REGEX]\n"
+           "                        [--ssh.triage] [--ssh.triage-via ssh://[user@]host[:port]]\n"
+           "                        TARGET...\n"
            "TARGET: host | host:port | tcp://host:port | [IPv6]:port | "
            "ssh://[user@]host[:port]\n"
            "Secrets: REACHPROBE_SSH_PASSWORD, REACHPROBE_SSH_KEY_PASSPHRASE (or the *-file "
@@ -197,10 +199,15 @@ int run_check_command(std::span<const std::string> args) {
       auto plan =
           engine::plan_for(*target, flags->probe.trace_path, flags->probe.ssh.has_credentials());
       if (!plan) return usage_error(plan.error());
+      layers::add_host_layer(flags->probe, *target, *plan);
       p = {std::move(target).value(), std::move(plan).value()};
     }
     needs_dns = needs_dns || !p.target.host_is_ip_literal;
     planned.push_back(std::move(p));
+  }
+  if (const auto& via = flags->probe.ssh.triage.via) {
+    auto door = targets::parse_target(*via);
+    needs_dns = needs_dns || (door && !door->host_is_ip_literal);
   }
 
   net::io_context io(1);

@@ -12,6 +12,7 @@
 #include "targets/duration.hpp"
 #include "targets/pattern.hpp"
 #include "targets/private_key.hpp"
+#include "targets/target_parser.hpp"
 
 namespace reachprobe::cli {
 namespace {
@@ -47,12 +48,20 @@ std::optional<std::string> validate_ssh(targets::SshSpec& ssh) {
     ssh.key = std::move(key).value();
   }
   if (ssh.command && ssh.command->empty()) return "flag --ssh.command: empty command";
+  if (ssh.triage.via) {
+    auto door = targets::parse_target(*ssh.triage.via);
+    if (!door || door->scheme != targets::Scheme::ssh) {
+      return "flag --ssh.triage-via: \"" + *ssh.triage.via + "\" is not ssh://[user@]host[:port]" +
+             (door ? "" : " (" + door.error() + ")");
+    }
+    ssh.triage.enabled = true;
+  }
   return std::nullopt;
 }
 
 bool takes_no_value(std::string_view name) {
   return name == "--json" || name == "--no-path" || name == "--tls.insecure" ||
-         name == "--http.no-follow-redirects";
+         name == "--http.no-follow-redirects" || name == "--ssh.triage";
 }
 
 std::optional<std::string> validate_web(const layers::ProbeOptions& probe) {
@@ -160,6 +169,10 @@ targets::Expected<CheckFlags> parse_check_flags(std::span<const std::string> arg
       flags.probe.ssh.known_hosts = *value;
     } else if (name == "--ssh.command") {
       flags.probe.ssh.command = *value;
+    } else if (name == "--ssh.triage") {
+      flags.probe.ssh.triage.enabled = true;
+    } else if (name == "--ssh.triage-via") {
+      flags.probe.ssh.triage.via = *value;
     } else if (name == "--ssh.expect") {
       // Compiled once, here (Go's syntax), and shared by every target's probe.
       auto compiled = targets::Pattern::compile(*value, true);

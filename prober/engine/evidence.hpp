@@ -7,6 +7,7 @@
 
 #include "engine/asio.hpp"
 #include "engine/icmp_error.hpp"
+#include "engine/reason.hpp"
 #include "engine/rtt_stats.hpp"
 
 namespace reachprobe::engine {
@@ -108,6 +109,57 @@ struct SshExecEvidence {
   bool output_truncated = false;
 };
 
+// One thing the host layer found, with the clause the summary says about it.
+struct HostFinding {
+  Reason reason = Reason::none;  // one of reasons_for(Layer::host)
+  std::string text;              // "the neighbour entry of 198.18.3.77 on tr is FAILED"
+};
+
+struct HostMount {
+  std::string fstype;
+  std::string mountpoint;          // as /proc/mounts writes it (octal escapes kept)
+  std::optional<int> stat_status;  // exit status of `timeout 2 stat -f`; unset: never returned
+  std::optional<double> stat_seconds;
+};
+
+struct HostBlockedTask {
+  int pid = 0;
+  std::string wait_channel;  // /proc/PID/wchan; "-" when the kernel does not show it
+  std::string command;
+};
+
+// The inside evidence (CONTRACT §8): facts the triage script printed, as the parser read them,
+// and the findings the module's thresholds made of them. Unset optionals: not measured.
+struct HostEvidence {
+  std::string via;             // the side-door ssh:// URL; empty: the target's own login
+  std::string client, server;  // the addresses the return route was asked for
+  std::string route;           // `ip route get` as printed
+  std::string route_device, route_source, route_gateway;
+  std::string address_device;                 // the interface that holds `server`
+  std::string route_error;                    // ip's answer when there is no route back
+  std::vector<std::string> failed_neighbors;  // "198.18.3.77 dev tr FAILED"
+  std::optional<double> psi_cpu_some_avg10, psi_memory_some_avg10, psi_io_some_avg10,
+      psi_io_full_avg10;
+  std::optional<double> load1;
+  std::optional<int> cpus;
+  std::optional<int> blocked_tasks;  // D state in both samples
+  std::vector<HostBlockedTask> blocked;
+  std::vector<std::string> hung_task_lines;  // kernel lines of the last hour
+  std::vector<HostMount> mounts;
+  std::optional<int> home_stat_status;
+  std::optional<double> home_stat_seconds;
+  std::string home;
+  std::optional<int> nss_status;
+  std::optional<double> nss_seconds;
+  std::optional<double> auth_seconds;     // the ssh_auth layer's own time, measured outside
+  std::vector<std::string> not_measured;  // "psi_io: /proc/pressure/io not readable"
+  std::optional<double> triage_seconds;   // how long the script ran, as the prober saw it
+  bool complete = false;                  // the script's end marker arrived
+  bool output_truncated = false;          // more output than the parser keeps
+  std::size_t output_bytes = 0;
+  std::vector<HostFinding> findings;
+};
+
 struct CertificateEvidence {
   std::string subject;
   std::string issuer;
@@ -154,8 +206,9 @@ struct GrpcEvidence {
   std::string http_version;
 };
 
-using Evidence = std::variant<std::monostate, DnsEvidence, IcmpEvidence, PathEvidence, TcpEvidence,
-                              SshBannerEvidence, SshHandshakeEvidence, SshAuthEvidence,
-                              SshExecEvidence, TlsEvidence, HttpEvidence, GrpcEvidence>;
+using Evidence =
+    std::variant<std::monostate, DnsEvidence, IcmpEvidence, PathEvidence, TcpEvidence,
+                 SshBannerEvidence, SshHandshakeEvidence, SshAuthEvidence, SshExecEvidence,
+                 HostEvidence, TlsEvidence, HttpEvidence, GrpcEvidence>;
 
 }  // namespace reachprobe::engine

@@ -17,14 +17,15 @@ enum class Layer : std::uint8_t {
   ssh_handshake,
   ssh_auth,
   ssh_exec,
+  host,  // inside evidence after an SSH login (CONTRACT §8)
   http,
   grpc,
 };
 
-inline constexpr std::array<Layer, 11> kAllLayers = {
+inline constexpr std::array<Layer, 12> kAllLayers = {
     Layer::dns,      Layer::icmp,       Layer::path,          Layer::tcp,
     Layer::tls,      Layer::ssh_banner, Layer::ssh_handshake, Layer::ssh_auth,
-    Layer::ssh_exec, Layer::http,       Layer::grpc};
+    Layer::ssh_exec, Layer::host,       Layer::http,          Layer::grpc};
 
 enum class Status : std::uint8_t { ok, fail, warn, skipped };
 

@@ -52,6 +52,13 @@ enum class Reason : std::uint8_t {
   service_unknown,
   unimplemented,
   rpc_error,
+  // host (inside evidence)
+  return_route_mismatch,
+  neighbor_failed,
+  io_pressure,
+  blocked_tasks,
+  hung_mount,
+  slow_nss,
 };
 
 std::string_view to_string(Reason reason);

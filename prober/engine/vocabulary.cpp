@@ -26,6 +26,8 @@ std::string_view to_string(Layer layer) {
       return "ssh_auth";
     case Layer::ssh_exec:
       return "ssh_exec";
+    case Layer::host:
+      return "host";
     case Layer::http:
       return "http";
     case Layer::grpc:
@@ -127,6 +129,18 @@ std::string_view to_string(Reason reason) {
       return "unimplemented";
     case Reason::rpc_error:
       return "rpc_error";
+    case Reason::return_route_mismatch:
+      return "return_route_mismatch";
+    case Reason::neighbor_failed:
+      return "neighbor_failed";
+    case Reason::io_pressure:
+      return "io_pressure";
+    case Reason::blocked_tasks:
+      return "blocked_tasks";
+    case Reason::hung_mount:
+      return "hung_mount";
+    case Reason::slow_nss:
+      return "slow_nss";
   }
   return "unknown";
 }
@@ -147,6 +161,13 @@ constexpr std::array kSshExec = {R::timeout, R::exit_status, R::output_mismatch,
                                  R::channel_refused};
 constexpr std::array kHttp = {R::timeout,         R::status, R::body_mismatch,
                               R::header_mismatch, R::closed, R::redirects};
+constexpr std::array kHost = {R::return_route_mismatch,
+                              R::neighbor_failed,
+                              R::io_pressure,
+                              R::blocked_tasks,
+                              R::hung_mount,
+                              R::slow_nss,
+                              R::timeout};
 constexpr std::array kGrpc = {R::timeout, R::not_serving, R::service_unknown, R::unimplemented,
                               R::rpc_error};
 }  // namespace
@@ -171,6 +192,8 @@ std::span<const Reason> reasons_for(Layer layer) {
       return kSshAuth;
     case Layer::ssh_exec:
       return kSshExec;
+    case Layer::host:
+      return kHost;
     case Layer::http:
       return kHttp;
     case Layer::grpc:

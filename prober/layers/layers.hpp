@@ -20,6 +20,7 @@ net::awaitable<LayerResult> run_ssh_banner_layer(ProbeSession& session, Deadline
 net::awaitable<LayerResult> run_ssh_handshake_layer(ProbeSession& session, Deadline deadline);
 net::awaitable<LayerResult> run_ssh_auth_layer(ProbeSession& session, Deadline deadline);
 net::awaitable<LayerResult> run_ssh_exec_layer(ProbeSession& session, Deadline deadline);
+net::awaitable<LayerResult> run_host_layer(ProbeSession& session, Deadline deadline);
 net::awaitable<LayerResult> run_tls_layer(ProbeSession& session, Deadline deadline);
 net::awaitable<LayerResult> run_http_layer(ProbeSession& session, Deadline deadline);
 net::awaitable<LayerResult> run_grpc_layer(ProbeSession& session, Deadline deadline);

@@ -72,6 +72,18 @@ void route_through_proxy(const targets::HttpSpec& http, LayerPlan& plan) {
 
 }  // namespace
 
+void add_host_layer(const ProbeOptions& options, const targets::Target& target, LayerPlan& plan) {
+  const auto& ssh = options.ssh;
+  bool wanted = ssh.triage.enabled || ssh.triage.via || options.triage_subject;
+  if (!wanted || target.scheme != targets::Scheme::ssh || !plan.find(Layer::ssh_auth) ||
+      plan.find(Layer::host)) {
+    return;
+  }
+  plan.layers.push_back({Layer::host, !ssh.triage.fail_on.empty()});
+  std::sort(plan.layers.begin(), plan.layers.end(),
+            [](const PlannedLayer& a, const PlannedLayer& b) { return a.layer < b.layer; });
+}
+
 targets::Expected<ModuleTarget> apply_module(const targets::Module& module,
                                              const std::string& target_text,
                                              ProbeOptions& options) {
@@ -136,6 +148,7 @@ targets::Expected<ModuleTarget> apply_module(const targets::Module& module,
   apply_layers(module.layers, module.prober, *plan);
   // After `layers:`, which cannot drop them: the conversation's outcome must be reported.
   if (module.prober == ProberKind::tcp) add_conversation_layers(module.tcp, *plan);
+  add_host_layer(options, *target, *plan);
   return ModuleTarget{std::move(target).value(), std::move(plan).value()};
 }
 

@@ -15,6 +15,11 @@ struct ModuleTarget {
 // Applies a config module to a target as blackbox_exporter reads it (a scheme-less http
 // target gets http://, a grpc module's `tls` picks grpcs://) and fills `options` from the
 // module. Kinds or options this build cannot probe are refused with a one-line reason.
+// The host layer (CONTRACT §8) after ssh_exec, for an ssh target that logs in with triage on
+// (--ssh.triage, --ssh.triage-via or a module's `triage: true`); required only when the
+// module lists findings in `fail_on`, so findings otherwise warn.
+void add_host_layer(const ProbeOptions& options, const targets::Target& target, LayerPlan& plan);
+
 targets::Expected<ModuleTarget> apply_module(const targets::Module& module,
                                              const std::string& target_text, ProbeOptions& options);
 

@@ -57,6 +57,12 @@ struct ProbeOptions {
   std::optional<int> icmp_ttl;
   // A dns module: the dns layer queries the target, which is a DNS server.
   std::optional<targets::DnsModuleSpec> dns_query;
+  // Set only on a side door's own probe (--ssh.triage-via): its host layer asks about this
+  // client/server pair, the failing address, instead of its own login's SSH_CONNECTION.
+  struct TriageSubject {
+    std::string client, server, via;
+  };
+  std::optional<TriageSubject> triage_subject;
   // /probe's allowed_targets: the dns layer admits only addresses it allows for the target's
   // name, and every redirect hop is judged by it (null: no list, as `check`).
   std::shared_ptr<const targets::AllowList> allow_list;
@@ -99,6 +105,8 @@ struct ProbeSession {
   std::map<Layer, LayerResult> finished = {};
   std::chrono::nanoseconds dns_duration{0};
   std::chrono::nanoseconds tcp_duration{0};
+  std::optional<bool> tcp_connected = {};         // set by the tcp layer when it ends
+  std::chrono::nanoseconds ssh_auth_duration{0};  // the host layer's slow_nss evidence
   std::string ssh_user() const;
 
   // Pacing shared by the icmp and path layers: echoes fit in half the budget, at most 100 ms

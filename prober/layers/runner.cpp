@@ -1,10 +1,14 @@
 #include "layers/runner.hpp"
 
+#include <algorithm>
+#include <tuple>
+
 #include "net/curl_library.hpp"
 #include "targets/ssh_library.hpp"
 
 #include "classify/classifier.hpp"
 #include "layers/layers.hpp"
+#include "layers/side_door.hpp"
 
 namespace reachprobe::layers {
 using engine::Status;
@@ -27,6 +31,7 @@ constexpr LayerEntry kLayerTable[] = {
     {Layer::ssh_handshake, &layers::run_ssh_handshake_layer},
     {Layer::ssh_auth, &layers::run_ssh_auth_layer},
     {Layer::ssh_exec, &layers::run_ssh_exec_layer},
+    {Layer::host, &layers::run_host_layer},
     {Layer::tls, &layers::run_tls_layer},
     {Layer::http, &layers::run_http_layer},
     {Layer::grpc, &layers::run_grpc_layer},
@@ -35,7 +40,7 @@ constexpr LayerEntry kLayerTable[] = {
 // The layers that ride on the transport connection, in path order after tcp.
 constexpr Layer kTransportChain[] = {Layer::tcp,           Layer::tls,      Layer::ssh_banner,
                                      Layer::ssh_handshake, Layer::ssh_auth, Layer::ssh_exec,
-                                     Layer::http,          Layer::grpc};
+                                     Layer::host,          Layer::http,     Layer::grpc};
 
 // Runs `layer` if the plan has it, else reports it skipped; stamps `required` from the plan.
 net::awaitable<LayerResult> run_planned(ProbeSession& session, Layer layer, Deadline deadline) {
@@ -92,6 +97,21 @@ net::awaitable<void> require_path_without_icmp(ProbeSession& session, ProbeRepor
   if (path != nullptr) path->required = true;
 }
 
+// The side door's evidence stands in for the host layer when the front door failed at tcp;
+// after a working connection it is not wanted (the front door's own triage, if any, stays).
+void use_side_door(std::optional<LayerResult> side_door, std::vector<LayerResult>& transport) {
+  if (!side_door) return;
+  auto tcp = std::find_if(transport.begin(), transport.end(),
+                          [](const LayerResult& l) { return l.layer == Layer::tcp; });
+  if (tcp == transport.end() || tcp->status != Status::fail) return;
+  for (auto& layer : transport) {
+    if (layer.layer != Layer::host) continue;
+    bool required = layer.required;
+    layer = std::move(*side_door);
+    layer.required = required;
+  }
+}
+
 }  // namespace
 
 net::awaitable<ProbeReport> run_target(std::shared_ptr<Services> services, targets::Target target,
@@ -123,11 +143,23 @@ net::awaitable<ProbeReport> run_target(std::shared_ptr<Services> services, targe
   if (session.address || proxy_resolves) {
     // ICMP and the path trace are evidence gathered alongside the transport, not before it:
     // they never delay the verdict beyond the target's deadline.
-    auto [icmp, path, transport] = co_await (run_planned(session, Layer::icmp, session.deadline) &&
-                                             run_planned(session, Layer::path, session.deadline) &&
-                                             run_transport(session, session.deadline));
-    report.layers.push_back(std::move(icmp));
-    report.layers.push_back(std::move(path));
+    std::vector<LayerResult> transport;
+    std::optional<LayerResult> icmp, path, side_door;
+    if (options.ssh.triage.via && session.plan.find(Layer::host) && session.address) {
+      std::tie(icmp, path, transport, side_door) =
+          co_await (run_planned(session, Layer::icmp, session.deadline) &&
+                    run_planned(session, Layer::path, session.deadline) &&
+                    run_transport(session, session.deadline) &&
+                    run_side_door(services, session, shared_options));
+      use_side_door(std::move(side_door), transport);
+    } else {
+      std::tie(icmp, path, transport) =
+          co_await (run_planned(session, Layer::icmp, session.deadline) &&
+                    run_planned(session, Layer::path, session.deadline) &&
+                    run_transport(session, session.deadline));
+    }
+    report.layers.push_back(std::move(*icmp));
+    report.layers.push_back(std::move(*path));
     for (auto& layer : transport) report.layers.push_back(std::move(layer));
   } else {
     // Nothing to probe without an address: the network layers and the plan are skipped.

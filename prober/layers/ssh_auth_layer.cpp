@@ -41,6 +41,7 @@ net::awaitable<LayerResult> run_ssh_auth_layer(ProbeSession& session, Deadline d
     result.detail = std::move(detail);
     result.duration = std::chrono::steady_clock::now() - started;
     result.evidence = evidence;
+    session.ssh_auth_duration = result.duration;
   };
 
   // "none" first: it returns the methods the server offers for this user.

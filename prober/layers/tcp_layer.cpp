@@ -58,6 +58,7 @@ net::awaitable<LayerResult> run_tcp_layer(ProbeSession& session, Deadline deadli
       net::ip::tcp::endpoint(evidence.address, evidence.port), std::nullopt, deadline);
   result.duration = outcome.elapsed;
   session.tcp_duration = outcome.elapsed;
+  session.tcp_connected = !outcome.error;
   if (!outcome.error) {
     result.status = Status::ok;
     evidence.connected = true;

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <initializer_list>
 #include <random>
 #include <set>
@@ -178,6 +179,9 @@ void SshLab::CreateUser() {
   const unsigned uid = FreeId(etc + "/passwd");
   const unsigned gid = FreeId(etc + "/group");
   const std::string home = dir_ + "/home/" + kSshUser;
+  home_ = home;
+  uid_ = uid;
+  gid_ = gid;
 
   password_ = RandomSecret("rp-lab-pw-");
   password_file_ = dir_ + "/password";
@@ -238,30 +242,43 @@ void SshLab::WriteConfigs() {
             fs::perms(0644));
 }
 
+void SshLab::SpawnSshd(const std::string& config, const std::string& log_name,
+                       const std::string& wrapper) {
+  // A private mount namespace: the copied /etc (with rptest) over /etc, and a fresh /run for
+  // sshd's privilege separation directory, which the host does not have. `sshd -t` first so
+  // a config error lands in the log rather than as a silent missing listener.
+  const std::string script = "mount --bind " + dir_ + "/etc /etc && " +
+                             "mount -t tmpfs -o mode=0755 tmpfs /run && mkdir /run/sshd && " +
+                             kSshd + " -t -f " + config + " && exec " + wrapper +
+                             (wrapper.empty() ? "" : " ") + kSshd + " -D -e -f " + config;
+  lab_.spawn(Node::kTarget, "unshare --mount --propagation private sh -c '" + script + "'",
+             log_name);
+}
+
+void SshLab::WaitForPorts(const std::vector<int>& ports, const std::function<std::string()>& logs) {
+  std::string wait = "wait --timeout 10 --tcp";
+  for (const int port : ports) wait += " " + std::string(kSshHost) + ":" + std::to_string(port);
+  const std::string ready = lab_.netprobe(wait);
+  if (ready != "ready") throw std::runtime_error("ssh lab did not come up: " + ready + logs());
+}
+
 void SshLab::Start() {
-  auto start_sshd = [this](const std::string& config, const std::string& log_name) {
-    // A private mount namespace: the copied /etc (with rptest) over /etc, and a fresh /run for
-    // sshd's privilege separation directory, which the host does not have. `sshd -t` first so
-    // a config error lands in the log rather than as a silent missing listener.
-    const std::string script = "mount --bind " + dir_ + "/etc /etc && " +
-                               "mount -t tmpfs -o mode=0755 tmpfs /run && mkdir /run/sshd && " +
-                               kSshd + " -t -f " + config + " && exec " + kSshd + " -D -e -f " +
-                               config;
-    lab_.spawn(Node::kTarget, "unshare --mount --propagation private sh -c '" + script + "'",
-               log_name);
-  };
-  start_sshd(dir_ + "/sshd_config", "sshd");
-  start_sshd(dir_ + "/sshd_sntrup_config", "sshd-sntrup");
+  SpawnSshd(dir_ + "/sshd_config", "sshd");
+  SpawnSshd(dir_ + "/sshd_sntrup_config", "sshd-sntrup");
   lab_.spawn(Node::kTarget,
              LabToolCommand("lab_server.py") + " " + kSshHost +
                  " tarpit:" + std::to_string(kTarpit) + " close:" + std::to_string(kAcceptClose) +
                  " http:" + std::to_string(kHttp),
              "ssh-peers");
+  WaitForPorts(std::vector<int>(kAllPorts.begin(), kAllPorts.end()), [this] { return SshdLogs(); });
+}
 
-  std::string wait = "wait --timeout 10 --tcp";
-  for (const int port : kAllPorts) wait += " " + std::string(kSshHost) + ":" + std::to_string(port);
-  const std::string ready = lab_.netprobe(wait);
-  if (ready != "ready") throw std::runtime_error("ssh lab did not come up: " + ready + SshdLogs());
+void SshLab::StartSshd(const std::string& name, const std::string& config,
+                       const std::vector<int>& ports, const std::string& wrapper) {
+  const std::string path = dir_ + "/sshd_" + name + "_config";
+  WriteFile(path, CommonConfig(dir_) + config, fs::perms(0644));
+  SpawnSshd(path, name, wrapper);
+  WaitForPorts(ports, [this, name] { return "\n--- " + name + " log:\n" + lab_.log_tail(name); });
 }
 
 CmdResult SshLab::OpenSsh(int port, const std::vector<std::string>& args,

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -70,11 +71,27 @@ class SshLab {
   // Both daemons' -e logs, for failure messages.
   std::string SshdLogs() const;
 
+  // One more sshd for a scenario of its own (the host layer's): the common settings, user and
+  // host key, `config` lines after them (Port lines, extra ListenAddress lines, Match blocks
+  // last), started in sshd's private mount namespace after `wrapper` (a command prefix that
+  // runs its arguments, e.g. "stuck_fuse.py ... --"); waits until `ports` accept on 198.18.3.2.
+  // Its log is SshdLog(name).
+  void StartSshd(const std::string& name, const std::string& config, const std::vector<int>& ports,
+                 const std::string& wrapper = "");
+  std::string SshdLog(const std::string& name) const { return lab_.log_tail(name); }
+  // rptest's home directory (under the lab's scratch dir), uid and gid.
+  const std::string& home() const { return home_; }
+  unsigned uid() const { return uid_; }
+  unsigned gid() const { return gid_; }
+
  private:
   void GenerateKeys();
   void CreateUser();
   void WriteConfigs();
   void Start();
+  void SpawnSshd(const std::string& config, const std::string& log_name,
+                 const std::string& wrapper = "");
+  void WaitForPorts(const std::vector<int>& ports, const std::function<std::string()>& logs);
 
   Lab& lab_;
   std::string dir_;  // <lab scratch dir>/ssh
@@ -82,6 +99,8 @@ class SshLab {
   std::string password_, password_file_, wrong_password_, wrong_password_file_;
   std::string known_hosts_, wrong_known_hosts_;
   std::string host_fingerprint_;
+  std::string home_;
+  unsigned uid_ = 0, gid_ = 0;
 };
 
 }  // namespace reachprobe::lab

@@ -90,6 +90,63 @@ TEST(ConfigLoader, BlackboxExampleLoads) {
   EXPECT_EQ(ssh.layers.size(), 5u);
 }
 
+TEST(ConfigLoader, HostTriageOptionsAndTheirDefaults) {
+  auto config = load_config_text(R"(modules:
+  triage:
+    prober: ssh
+    ssh:
+      triage: true
+      fail_on: [neighbor_failed, hung_mount]
+      critical_peers: [198.18.3.1, "2001:2::1"]
+      psi_io_threshold: 25.5
+      blocked_tasks_threshold: 3
+      nss_threshold: 2s
+      triage_timeout: 4s
+  side:
+    prober: ssh
+    ssh:
+      triage_via: ssh://monitor@198.18.3.2:2222
+  plain:
+    prober: ssh
+)",
+                                 "t.yml");
+  ASSERT_TRUE(config) << config.error();
+  const auto& t = config->modules.at("triage").ssh.triage;
+  EXPECT_TRUE(t.enabled);
+  EXPECT_EQ(t.fail_on, (std::vector<std::string>{"neighbor_failed", "hung_mount"}));
+  EXPECT_EQ(t.critical_peers.size(), 2u);
+  EXPECT_DOUBLE_EQ(t.psi_io_some_avg10, 25.5);
+  EXPECT_EQ(t.blocked_tasks, 3);
+  EXPECT_EQ(t.nss_threshold, std::chrono::seconds(2));
+  EXPECT_EQ(t.timeout, std::chrono::seconds(4));
+  const auto& side = config->modules.at("side").ssh.triage;
+  EXPECT_TRUE(side.enabled);  // triage_via implies triage
+  EXPECT_EQ(side.via, "ssh://monitor@198.18.3.2:2222");
+  const auto& plain = config->modules.at("plain").ssh.triage;
+  EXPECT_FALSE(plain.enabled);
+  EXPECT_DOUBLE_EQ(plain.psi_io_some_avg10, 10.0);
+  EXPECT_EQ(plain.blocked_tasks, 1);
+  EXPECT_EQ(plain.nss_threshold, std::chrono::seconds(1));
+}
+
+TEST(ConfigLoader, HostTriageMistakesNameTheLine) {
+  auto module = [](const std::string& ssh) {
+    return "modules:\n  m:\n    prober: ssh\n    ssh:\n      " + ssh + "\n";
+  };
+  for (const auto& [ssh, message] : std::vector<std::pair<std::string, std::string>>{
+           {"fail_on: [slow_dns]", "\"slow_dns\" is not a host reason"},
+           {"critical_peers: [gateway]", "\"gateway\" is not an IP address"},
+           {"psi_io_threshold: 150", "is not a percentage from 0 to 100"},
+           {"blocked_tasks_threshold: -1", "blocked_tasks_threshold must be 0 (off) or more"},
+           {"triage_via: https://198.18.3.2", "is not ssh://[user@]host[:port]"},
+           {"triage: maybe", "a boolean"}}) {
+    auto config = load_config_text(module(ssh), "bad.yml");
+    ASSERT_FALSE(config) << ssh;
+    EXPECT_NE(config.error().find(message), std::string::npos) << config.error();
+    EXPECT_NE(config.error().find("bad.yml:5"), std::string::npos) << config.error();
+  }
+}
+
 TEST(ConfigLoader, DefaultsApplyPerSection) {
   auto config = load_config_text("modules:\n  i:\n    prober: icmp\n", "d.yml");
   ASSERT_TRUE(config) << config.error();
@@ -112,7 +169,8 @@ TEST(ConfigLoader, EachInvalidFileNamesFileLineAndKey) {
             "bad.yml:5: \"ttl\" cannot exceed 255"},
            {"modules:\n  m:\n    prober: icmp\n    icmp:\n      ttl: -1\n",
             "bad.yml:5: \"ttl\" cannot be negative"},
-           {"modules:\n  m:\n    prober: dns\n", "bad.yml:3: query name must be set for DNS module"},
+           {"modules:\n  m:\n    prober: dns\n",
+            "bad.yml:3: query name must be set for DNS module"},
            {"modules:\n  m:\n    prober: http\n    http:\n      valid_status_codes: [2xx]\n",
             "bad.yml:5: cannot read \"2xx\" as status code"},
            {"modules:\n  m:\n    prober: http\n    timeout: soon\n",
@@ -121,7 +179,8 @@ TEST(ConfigLoader, EachInvalidFileNamesFileLineAndKey) {
             "bad.yml:5: preferred_ip_protocol must be ip4 or ip6"},
            {"modules:\n  m:\n    prober: tcp\n    layers: [tcp, smtp]\n",
             "bad.yml:4: unknown layer \"smtp\""},
-           {"modules:\n  m:\n    prober: http\n    http:\n      fail_if_body_matches_regexp: ['(']\n",
+           {"modules:\n  m:\n    prober: http\n    http:\n      fail_if_body_matches_regexp: "
+            "['(']\n",
             "bad.yml:5: fail_if_body_matches_regexp: invalid regular expression \"(\""},
            {"modules:\n  m:\n    timeout: 5s\n", "bad.yml:3: module m has no prober"},
            {"modules: [\n", "bad.yml:1: end of sequence flow not found"},

@@ -153,6 +153,14 @@ void ExpectSameModule(const Module& a, const Module& b) {
   EXPECT_EQ(a.ssh.handshake_timeout, b.ssh.handshake_timeout) << where;
   EXPECT_EQ(a.ssh.auth_timeout, b.ssh.auth_timeout) << where;
   EXPECT_EQ(a.ssh.exec_timeout, b.ssh.exec_timeout) << where;
+  EXPECT_EQ(a.ssh.triage.enabled, b.ssh.triage.enabled) << where;
+  EXPECT_EQ(a.ssh.triage.via, b.ssh.triage.via) << where;
+  EXPECT_EQ(a.ssh.triage.fail_on, b.ssh.triage.fail_on) << where;
+  EXPECT_EQ(a.ssh.triage.critical_peers, b.ssh.triage.critical_peers) << where;
+  EXPECT_EQ(a.ssh.triage.psi_io_some_avg10, b.ssh.triage.psi_io_some_avg10) << where;
+  EXPECT_EQ(a.ssh.triage.blocked_tasks, b.ssh.triage.blocked_tasks) << where;
+  EXPECT_EQ(a.ssh.triage.nss_threshold, b.ssh.triage.nss_threshold) << where;
+  EXPECT_EQ(a.ssh.triage.timeout, b.ssh.triage.timeout) << where;
 }
 
 // Dumps `config`, loads the dump, and checks both the modules and the dump (a fixed point).
@@ -243,6 +251,22 @@ TEST(ConfigYaml, GrpcAndSshSectionsOnlyWhereUsed) {
   EXPECT_EQ(Count(dump, "grpc:"), 1u) << dump;
   EXPECT_EQ(Count(dump, "ssh:"), 1u) << dump;
   EXPECT_EQ(Count(dump, "dns:"), 0u) << dump;  // no query_name: not loadable, not written
+}
+
+TEST(ConfigYaml, HostTriageOptionsRoundTrip) {
+  ExpectRoundTrip(Load(R"(modules:
+  triage:
+    prober: ssh
+    ssh:
+      user: monitor
+      triage_via: ssh://monitor@198.18.3.2:2222
+      fail_on: [neighbor_failed]
+      critical_peers: [198.18.3.1]
+      psi_io_threshold: 12.5
+      blocked_tasks_threshold: 0
+      nss_threshold: 3s
+      triage_timeout: 3s
+)"));
 }
 
 TEST(ConfigYaml, SecretsAreNeverPrinted) {

@@ -22,6 +22,17 @@ TEST(CheckFlags, ParsesTheContractFlags) {
   EXPECT_EQ(f->targets, (std::vector<std::string>{"host:22", "other"}));
 }
 
+TEST(CheckFlags, TriageFlags) {
+  auto f = parse({"--ssh.triage", "ssh://h"});
+  ASSERT_TRUE(f) << f.error();
+  EXPECT_TRUE(f->probe.ssh.triage.enabled);
+  EXPECT_FALSE(f->probe.ssh.triage.via);
+  auto via = parse({"--ssh.triage-via", "ssh://monitor@198.18.3.2:2222", "ssh://h"});
+  ASSERT_TRUE(via) << via.error();
+  EXPECT_TRUE(via->probe.ssh.triage.enabled);  // the side door implies the triage
+  EXPECT_EQ(via->probe.ssh.triage.via, "ssh://monitor@198.18.3.2:2222");
+}
+
 TEST(CheckFlags, BadInputIsOneLineNamingTheFlag) {
   struct Case {
     std::vector<std::string> args;
@@ -40,6 +51,9 @@ TEST(CheckFlags, BadInputIsOneLineNamingTheFlag) {
            {{"--ssh.expect", "(", "h"}, "invalid regular expression"},
            {{"--ssh.key-file", "/nonexistent", "h"}, "cannot load private key /nonexistent"},
            {{"--ssh.password-file", "/nonexistent", "h"}, "cannot read /nonexistent"},
+           {{"--ssh.triage-via", "https://198.18.3.2", "h"}, "flag --ssh.triage-via: \"https://"},
+           {{"--ssh.triage-via", "ssh://", "h"}, "is not ssh://[user@]host[:port]"},
+           {{"--ssh.triage=yes", "h"}, "flag --ssh.triage takes no value"},
        }) {
     auto f = parse(c.args);
     ASSERT_FALSE(f) << c.message;

@@ -203,6 +203,29 @@ TEST(MetricsRender, SshPhasesBannerAndExitStatus) {
       << text;
 }
 
+TEST(MetricsRender, HostFindingsOneSeriesPerReasonAndTheFigures) {
+  auto r = ReportBuilder().tcp_ok().build();
+  add_layer(r, Layer::ssh_auth, Status::ok, 40ms, SshAuthEvidence{"monitor", {}, "publickey"});
+  HostEvidence host;
+  host.psi_io_some_avg10 = 42.5;
+  host.blocked_tasks = 2;
+  host.findings = {{Reason::hung_mount, "x"}, {Reason::blocked_tasks, "y"}};
+  add_layer(r, Layer::host, Status::fail, 2s, host, Reason::hung_mount);
+  classify::apply_verdict(r);
+  auto text = exposition(r, "ssh");
+  EXPECT_EQ(sample(text, "probe_host_finding{reason=\"hung_mount\"}"), 1.0) << text;
+  EXPECT_EQ(sample(text, "probe_host_finding{reason=\"blocked_tasks\"}"), 1.0) << text;
+  EXPECT_EQ(sample(text, "probe_host_finding{reason=\"slow_nss\"}"), 0.0) << text;
+  EXPECT_EQ(sample(text, "probe_host_finding{reason=\"timeout\"}"), 0.0) << text;
+  EXPECT_EQ(sample(text, "probe_host_psi_io_some_avg10"), 42.5) << text;
+  EXPECT_EQ(sample(text, "probe_host_blocked_tasks"), 2.0) << text;
+  EXPECT_EQ(sample(text, "probe_failure_info{layer=\"host\",reason=\"hung_mount\"}"), 1.0) << text;
+  // No triage, no host series.
+  auto plain = ReportBuilder().tcp_ok().build();
+  classify::apply_verdict(plain);
+  EXPECT_EQ(exposition(plain, "ssh").find("probe_host_"), std::string::npos);
+}
+
 TEST(MetricsRender, GrpcServingStatusOneHot) {
   auto r = ReportBuilder().tcp_ok().build();
   add_layer(r, Layer::grpc, Status::ok, 500us, GrpcEvidence{"", 0, "SERVING", "HTTP/2.0"});

@@ -108,6 +108,30 @@ TEST(SummaryTimes, SshWithCommandStatesEachSshLayerTime) {
                   "(ssh-ed25519 host key), login in 40 ms, command done in 28 ms");
 }
 
+// The host layer's findings follow the verdict's sentence as one clause (CONTRACT §8); the
+// side door says which door it used.
+TEST(SummaryHost, FindingsAreOneClauseAfterTheSentence) {
+  auto r = ssh_report(true, true);
+  HostEvidence host;
+  host.findings = {{Reason::neighbor_failed, "the neighbour entry of 198.18.3.77 on tr is FAILED"},
+                   {Reason::io_pressure, "tasks waited on I/O 42.0 % of the last 10 s"}};
+  add_layer(r, Layer::host, Status::warn, 400ms, host, Reason::neighbor_failed).required = false;
+  EXPECT_EQ(success(r),
+            "SSH to 198.18.3.2:22 works end to end: banner in 2.00 ms, key exchange in 60 ms "
+            "(ssh-ed25519 host key), login in 40 ms, command done in 28 ms; the host answers ICMP "
+            "echo in 0.400 ms (3/3); the path reaches it in 2 hops; inside, the neighbour entry of "
+            "198.18.3.77 on tr is FAILED; tasks waited on I/O 42.0 % of the last 10 s.");
+}
+
+TEST(SummaryHost, ATriageCutOffSaysSoAndNothingFoundSaysNothing) {
+  auto quiet = ssh_report(true, true);
+  add_layer(quiet, Layer::host, Status::ok, 400ms, HostEvidence{}).required = false;
+  EXPECT_EQ(success(quiet).find("inside"), std::string::npos);
+  auto cut = ssh_report(true, true);
+  add_layer(cut, Layer::host, Status::warn, 5s, HostEvidence{}, Reason::timeout).required = false;
+  EXPECT_NE(success(cut).find("; inside, the triage did not finish in time."), std::string::npos);
+}
+
 TEST(SummaryTimes, SshLoginWithoutCommandStatesTheLoginTime) {
   expect_own_time(success(ssh_report(true, false)),
                   "SSH to 198.18.3.2:22 accepts the login: banner in 2.00 ms, key exchange in "

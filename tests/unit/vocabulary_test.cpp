@@ -7,8 +7,8 @@ namespace reachprobe::engine {
 namespace {
 
 TEST(Vocabulary, LayerNamesRoundTripInPathOrder) {
-  const char* names[] = {"dns",           "icmp",     "path",     "tcp",  "tls", "ssh_banner",
-                         "ssh_handshake", "ssh_auth", "ssh_exec", "http", "grpc"};
+  const char* names[] = {"dns",           "icmp",     "path",     "tcp",  "tls",  "ssh_banner",
+                         "ssh_handshake", "ssh_auth", "ssh_exec", "host", "http", "grpc"};
   for (std::size_t i = 0; i < kAllLayers.size(); ++i) {
     EXPECT_EQ(to_string(kAllLayers[i]), names[i]);
     EXPECT_EQ(layer_from_string(names[i]), kAllLayers[i]);
@@ -26,6 +26,9 @@ TEST(Vocabulary, ReasonsOfTheNetworkLayersMatchTheContract) {
   EXPECT_EQ(names(Layer::icmp), "timeout unreachable admin_prohibited ");
   EXPECT_EQ(names(Layer::tcp),
             "refused timeout admin_prohibited port_unreachable host_unreachable net_unreachable ");
+  EXPECT_EQ(names(Layer::host),
+            "return_route_mismatch neighbor_failed io_pressure blocked_tasks hung_mount slow_nss "
+            "timeout ");
 }
 
 TEST(Vocabulary, IcmpErrorsAreClassifiedByTypeAndCodeNotErrno) {

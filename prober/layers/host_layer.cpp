@@ -1,0 +1,102 @@
+#include <chrono>
+
+#include "host/triage_assessment.hpp"
+#include "host/triage_parser.hpp"
+#include "host/triage_script.hpp"
+#include "layers/layers.hpp"
+#include "layers/ssh_command.hpp"
+#include "layers/ssh_common.hpp"
+
+namespace reachprobe::layers {
+namespace {
+
+using engine::HostEvidence;
+using engine::Reason;
+using engine::Status;
+using End = SshCommandOutcome::End;
+
+// More than the script prints on a busy host (~20 KB); a flood beyond it is drained, not kept.
+constexpr std::size_t kTriageOutputLimit = 256 * 1024;
+
+std::string ended_text(const SshCommandOutcome& run) {
+  switch (run.end) {
+    case End::channel_refused:
+      return "the triage was refused (" + run.error + ")";
+    case End::open_timeout:
+      return "the triage's session channel was never opened";
+    case End::exec_timeout:
+      return "the triage's exec request was never answered";
+    case End::run_timeout:
+      return "the triage did not finish before the deadline";
+    case End::exited:
+      break;
+  }
+  return "";
+}
+
+// Findings warn; one the module lists in fail_on fails. A triage that hung or was refused is
+// host/timeout (after any finding it did bring back); one that ended without its end marker
+// (a shell that is not sh, a script killed) was not measured.
+void judge(const HostEvidence& e, const SshCommandOutcome& run, const targets::HostTriageSpec& spec,
+           LayerResult& result) {
+  std::vector<Reason> candidates;
+  for (const auto& f : e.findings) candidates.push_back(f.reason);
+  bool cut_off = run.end != End::exited;
+  if (cut_off) candidates.push_back(Reason::timeout);
+  std::string detail = host::findings_text(e);
+  std::string ended = ended_text(run);
+  if (!ended.empty()) detail += (detail.empty() ? "" : "; ") + ended;
+  if (!cut_off && !e.complete) {
+    detail += std::string(detail.empty() ? "" : "; ") +
+              "not measured: the triage script ended without its end marker (" +
+              (run.exit_status ? "exit status " + std::to_string(*run.exit_status)
+                               : std::string("no exit status")) +
+              "; is the login shell POSIX?)";
+  }
+  result.detail = detail;
+  for (Reason r : candidates) {
+    if (spec.fails_on(engine::to_string(r))) {
+      result.status = Status::fail;
+      result.reason = r;
+      return;
+    }
+  }
+  if (!candidates.empty()) {
+    result.status = Status::warn;
+    result.reason = candidates.front();
+  } else {
+    result.status = e.complete ? Status::ok : Status::skipped;
+  }
+}
+
+}  // namespace
+
+net::awaitable<LayerResult> run_host_layer(ProbeSession& session, Deadline deadline) {
+  auto started = std::chrono::steady_clock::now();
+  LayerResult result;
+  result.layer = engine::Layer::host;
+  const auto& spec = session.options.ssh.triage;
+  deadline = phase_deadline(deadline, spec.timeout);
+  std::string client, server, via;
+  if (const auto& subject = session.options.triage_subject) {
+    client = subject->client;
+    server = subject->server;
+    via = subject->via;
+  }
+  auto run = co_await run_ssh_command(*session.ssh, host::triage_command(client, server),
+                                      kTriageOutputLimit, deadline);
+  HostEvidence evidence = host::parse_triage_output(run.output);
+  evidence.via = via;
+  evidence.output_bytes = run.stdout_bytes;
+  evidence.output_truncated = evidence.output_truncated || run.output_truncated;
+  result.duration = std::chrono::steady_clock::now() - started;
+  evidence.triage_seconds = std::chrono::duration<double>(result.duration).count();
+  if (session.ssh_auth_duration.count() > 0)
+    evidence.auth_seconds = std::chrono::duration<double>(session.ssh_auth_duration).count();
+  host::assess(evidence, spec);
+  judge(evidence, run, spec, result);
+  result.evidence = std::move(evidence);
+  co_return result;
+}
+
+}  // namespace reachprobe::layers

@@ -1,0 +1,77 @@
+#include "layers/side_door.hpp"
+
+#include <algorithm>
+
+#include "layers/module_plan.hpp"
+#include "layers/runner.hpp"
+#include "targets/target_parser.hpp"
+
+namespace reachprobe::layers {
+namespace {
+
+using engine::Status;
+
+// The address this host sends from toward `to`: what the target sees as the client. A UDP
+// connect only asks the routing table; nothing is sent.
+std::string source_address_toward(net::any_io_executor executor, const net::ip::address& to) {
+  boost::system::error_code ec;
+  net::ip::udp::socket socket(executor);
+  socket.open(to.is_v4() ? net::ip::udp::v4() : net::ip::udp::v6(), ec);
+  if (!ec) socket.connect(net::ip::udp::endpoint(to, 9), ec);
+  if (ec) return "";
+  auto local = socket.local_endpoint(ec);
+  return ec ? "" : local.address().to_string();
+}
+
+LayerResult not_measured(const std::string& via, std::string why) {
+  auto result = LayerResult::skipped(engine::Layer::host,
+                                     "not measured: the side door " + via + " " + std::move(why));
+  engine::HostEvidence evidence;
+  evidence.via = via;
+  result.evidence = std::move(evidence);
+  return result;
+}
+
+}  // namespace
+
+net::awaitable<std::optional<LayerResult>> run_side_door(
+    std::shared_ptr<Services> services, ProbeSession& session,
+    std::shared_ptr<const ProbeOptions> options) {
+  const std::string via = options->ssh.triage.via.value_or("");
+  // The head start: a fifth of the budget, at most a second.
+  auto head_start =
+      std::min<std::chrono::nanoseconds>(std::chrono::seconds(1), options->timeout / 5);
+  auto started = std::chrono::steady_clock::now();
+  net::steady_timer timer(services->executor);
+  while (!session.tcp_connected && std::chrono::steady_clock::now() - started < head_start) {
+    timer.expires_after(std::chrono::milliseconds(50));
+    co_await timer.async_wait(net::use_awaitable);
+  }
+  if (session.tcp_connected.value_or(false) || !session.address) co_return std::nullopt;
+
+  auto target = targets::parse_target(via);
+  if (!target || target->scheme != targets::Scheme::ssh)
+    co_return not_measured(via, "is not an ssh:// target");
+  auto door = std::make_shared<ProbeOptions>(*options);
+  door->timeout =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(session.deadline.time_left());
+  door->trace_path = false;
+  door->ssh.triage.via.reset();
+  door->triage_subject =
+      ProbeOptions::TriageSubject{source_address_toward(services->executor, *session.address),
+                                  session.address->to_string(), via};
+  auto plan = engine::plan_for(*target, false, true);
+  if (!plan) co_return not_measured(via, plan.error());
+  std::erase_if(plan->layers, [](const PlannedLayer& p) { return p.layer == Layer::icmp; });
+  add_host_layer(*door, *target, *plan);
+  auto report = co_await run_target(services, std::move(target).value(), std::move(plan).value(),
+                                    std::move(door));
+  const auto* host = report.find(Layer::host);
+  if (host != nullptr && engine::evidence_of<engine::HostEvidence>(*host) != nullptr)
+    co_return *host;
+  std::string why = report.verdict.summary;
+  if (!why.empty() && why.back() == '.') why.pop_back();
+  co_return not_measured(via, "failed too: " + why);
+}
+
+}  // namespace reachprobe::layers
