@@ -36,6 +36,24 @@ std::string charts(const std::vector<history::Bucket>& buckets, std::int64_t fro
              latency, 0, [](double v) { return duration_text(v); }, "#3b6fb6");
 }
 
+// The host layer's findings of the latest run (CONTRACT §8), one line each with its reason;
+// nothing when no triage ran.
+std::string host_section(const engine::ProbeReport& report) {
+  const auto* layer = report.find(engine::Layer::host);
+  const auto* host = layer ? engine::evidence_of<engine::HostEvidence>(*layer) : nullptr;
+  if (host == nullptr || (host->findings.empty() && layer->detail.empty())) return "";
+  std::string html = "<h2>Inside the host</h2><ul id=\"host-findings\">";
+  if (!host->via.empty())
+    html += "<li class=\"via\">by the side door " + html_escape(host->via) + "</li>";
+  for (const auto& f : host->findings) {
+    html += "<li class=\"finding\" data-reason=\"" + std::string(engine::to_string(f.reason)) +
+            "\"><b>" + std::string(engine::to_string(f.reason)) + "</b> " + html_escape(f.text) +
+            "</li>";
+  }
+  if (host->findings.empty()) html += "<li>" + html_escape(layer->detail) + "</li>";
+  return html + "</ul>";
+}
+
 }  // namespace
 
 std::string render_key_page(const KeyPageView& view) {
@@ -75,9 +93,11 @@ std::string render_key_page(const KeyPageView& view) {
         percent(view.windows.d7) + "</td><td>" + percent(view.windows.d30) + "</td><td>" +
         duration_text(view.windows.p50_24h) + "</td><td>" + duration_text(view.windows.p95_24h) +
         "</td></tr></table>";
-    if (k.latest)
+    if (k.latest) {
       html += "<h2>Latest run</h2><pre id=\"ladder\">" + html_escape(render_ladder(*k.latest)) +
               "</pre>";
+      html += host_section(*k.latest);
+    }
   } else {
     html += "<p class=\"unknown\">Not scheduled now; its history is kept until the retention.</p>";
   }

@@ -27,13 +27,20 @@ import sys
 import time
 
 IP_RECVERR = 11  # not exported by the socket module
+IPV6_RECVERR = 25
 
 
 def tcp_probe(host, port, ttl=None, timeout=1.0):
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    v6 = ":" in host
+    sock = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_STREAM)
     sock.setblocking(False)
-    sock.setsockopt(socket.IPPROTO_IP, IP_RECVERR, 1)
-    if ttl:
+    if v6:
+        sock.setsockopt(socket.IPPROTO_IPV6, IPV6_RECVERR, 1)
+    else:
+        sock.setsockopt(socket.IPPROTO_IP, IP_RECVERR, 1)
+    if ttl and v6:
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, ttl)
+    elif ttl:
         sock.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, ttl)
     try:
         sock.connect((host, port))
@@ -50,9 +57,12 @@ def tcp_probe(host, port, ttl=None, timeout=1.0):
     except OSError:
         ancdata = []
     for _, _, data in ancdata:
-        # struct sock_extended_err, then the offender's sockaddr_in (SO_EE_OFFENDER).
+        # struct sock_extended_err, then the offender's sockaddr_in(6) (SO_EE_OFFENDER).
         _, _, icmp_type, icmp_code, _, _, _ = struct.unpack("=IBBBBII", data[:16])
-        offender = socket.inet_ntoa(data[20:24])
+        if v6:
+            offender = socket.inet_ntop(socket.AF_INET6, data[24:40])
+        else:
+            offender = socket.inet_ntoa(data[20:24])
         return f"icmp {icmp_type}/{icmp_code} from {offender}"
     if err == errno.ECONNREFUSED:
         return "refused"
@@ -130,6 +140,7 @@ def wait_ready(tcp_targets, dns, timeout):
         missing = []
         for target in tcp_targets:
             host, port = target.rsplit(":", 1)
+            host = host.strip("[]")
             if tcp_probe(host, int(port), timeout=0.2) != "connected":
                 missing.append(f"tcp {target}")
         if dns and not dns_query(dns[0], dns[1], timeout=0.2).startswith("rcode 0 answers 1"):

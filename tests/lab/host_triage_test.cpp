@@ -272,8 +272,7 @@ TEST_F(HostTriageTest, ASlowKeyLookupIsSlowNssWithTheMeasuredTime) {
   const json host = Layer(result, "host");
   EXPECT_EQ(FindingReasons(host), std::vector<std::string>{"slow_nss"});
   EXPECT_GE(Field(host, "auth_seconds").get<double>(), 1.4);
-  EXPECT_TRUE(Contains(Summary(result), "the SSH login's authentication took 1."))
-      << Summary(result);
+  EXPECT_TRUE(Contains(Summary(result), "the SSH login's authentication took ")) << Summary(result);
 }
 
 // Acceptance 5: a shell that prints garbage, and a triage that floods and never ends. The

@@ -374,10 +374,25 @@ void Lab::Build() {
   ip({"-n", r1, "route", "add", "198.18.3.0/24", "via", "198.18.2.2"});
   ip({"-n", r2, "route", "add", "default", "via", "198.18.2.1"});
   ip({"-n", target, "route", "add", "default", "via", "198.18.3.1"});
+  // Dual stack: the same links in 2001:2::/48 (RFC 5180), 2001:2:0:N::/64 for 198.18.N.0/24,
+  // without duplicate address detection so the addresses are usable at once.
+  for (const Addr& a :
+       {Addr{prober, kProberLink, "2001:2:0:1::2/64"}, Addr{r1, "r1p", "2001:2:0:1::1/64"},
+        Addr{r1, "r1r2", "2001:2:0:2::1/64"}, Addr{r2, "r2r1", "2001:2:0:2::2/64"},
+        Addr{r2, kR2TargetLink, "2001:2:0:3::1/64"},
+        Addr{target, kTargetLink, "2001:2:0:3::2/64"}}) {
+    ip({"-n", a.ns, "addr", "add", a.cidr, "dev", a.dev, "nodad"});
+  }
+  ip({"-n", prober, "-6", "route", "add", "default", "via", "2001:2:0:1::1"});
+  ip({"-n", r1, "-6", "route", "add", "2001:2:0:3::/64", "via", "2001:2:0:2::2"});
+  ip({"-n", r2, "-6", "route", "add", "default", "via", "2001:2:0:2::1"});
+  ip({"-n", target, "-6", "route", "add", "default", "via", "2001:2:0:3::1"});
 
   // No ICMP rate limit on the routers: traceroute hops and unreachables must never go missing.
   for (Node router : {Node::kR1, Node::kR2}) {
-    must(router, "sysctl -qw net.ipv4.ip_forward=1 net.ipv4.icmp_ratelimit=0");
+    must(router,
+         "sysctl -qw net.ipv4.ip_forward=1 net.ipv4.icmp_ratelimit=0 "
+         "net.ipv6.conf.all.forwarding=1 net.ipv6.icmp.ratelimit=0");
   }
   // Ping sockets are closed ("1 0") in every new namespace, even for root; open them.
   must(Node::kProber, "sysctl -qw net.ipv4.ping_group_range='0 2147483647'");
@@ -393,6 +408,9 @@ void Lab::Build() {
       "--log-queries --log-facility=- --host-record=target.lab,198.18.3.2 "
       // The web lab's names: its certificates are issued for web.lab and other.lab.
       "--host-record=web.lab,198.18.3.2 --host-record=other.lab,198.18.3.2 --local=/lab/ "
+      // Dual-stack names for the IPv6 scenarios (target.lab stays IPv4 only: an AAAA there
+      // would move every IPv4 scenario to IPv6, the preferred family).
+      "--host-record=dual.lab,198.18.3.2,2001:2:0:3::2 --host-record=v6.lab,2001:2:0:3::2 "
       // A name that points at r2 (198.18.2.2), outside the allow-list tests' CIDRs.
       "--host-record=rebind.lab,198.18.2.2 "
       "--txt-record=noaddr.lab,'no address here' "
@@ -406,9 +424,12 @@ void Lab::Build() {
   dnsmasq_pid_ = spawn(Node::kR1, dnsmasq, "dnsmasq");
   listeners_pid_ = spawn(Node::kTarget,
                          Python3() + " " + kTools + "/lab_server.py 198.18.3.2 22 80", "listeners");
+  listeners6_pid_ = spawn(
+      Node::kTarget, Python3() + " " + kTools + "/lab_server.py 2001:2:0:3::2 22 80", "listeners6");
 
-  const std::string ready =
-      netprobe("wait --tcp 198.18.3.2:22 198.18.3.2:80 --dns 198.18.1.1 target.lab --timeout 10");
+  const std::string ready = netprobe(
+      "wait --tcp 198.18.3.2:22 198.18.3.2:80 [2001:2:0:3::2]:22 [2001:2:0:3::2]:80 "
+      "--dns 198.18.1.1 target.lab --timeout 10");
   if (ready != "ready") {
     throw std::runtime_error("lab did not come up: " + ready + "\ndnsmasq log:\n" +
                              ReadFileTail(scratch_dir_ + "/dnsmasq.log") + "\nlisteners log:\n" +

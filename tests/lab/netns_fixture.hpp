@@ -4,6 +4,11 @@
 //   prober 198.18.1.2 --- 198.18.1.1 r1 198.18.2.1 --- 198.18.2.2 r2 198.18.3.1 --- 198.18.3.2
 //   target
 //
+// Dual stack: every link also carries 2001:2:0:N::/64 (RFC 5180's benchmarking range) for
+// 198.18.N.0/24, host parts alike (prober 2001:2:0:1::2 ... target 2001:2:0:3::2); the routers
+// forward IPv6 and send ICMPv6 errors without rate limit. dnsmasq serves dual.lab (A and AAAA)
+// and v6.lab (AAAA only).
+//
 // Namespaces are named rpl<pid>-<role> so parallel runs never collide; veth pairs are created
 // directly inside the namespaces, so nothing of the lab lives in the root namespace.
 // tests/lab-tools/lab-cleanup.sh removes what a killed run leaves behind.
@@ -115,6 +120,8 @@ class Lab {
   // The accept-and-close listeners on 198.18.3.2:22 and :80; the web lab stop()s them to run
   // nginx on port 80.
   pid_t listeners_pid() const { return listeners_pid_; }
+  // The same listeners on 2001:2:0:3::2.
+  pid_t listeners6_pid() const { return listeners6_pid_; }
 
  private:
   void Build();
@@ -126,6 +133,7 @@ class Lab {
   std::vector<pid_t> spawned_;
   pid_t dnsmasq_pid_ = -1;
   pid_t listeners_pid_ = -1;
+  pid_t listeners6_pid_ = -1;
 };
 
 }  // namespace reachprobe::lab

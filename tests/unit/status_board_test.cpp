@@ -155,5 +155,31 @@ TEST(StatusPage, KeyPageOfAnUnknownKeyAndOfAFailingOne) {
   EXPECT_EQ(html.find("<script"), std::string::npos);
 }
 
+TEST(KeyPage, TheHostLayersFindingsHaveTheirOwnListEscaped) {
+  StatusBoard board;
+  auto latest = std::make_shared<engine::ProbeReport>();
+  engine::LayerResult host;
+  host.layer = engine::Layer::host;
+  host.status = engine::Status::warn;
+  host.reason = engine::Reason::hung_mount;
+  engine::HostEvidence evidence;
+  evidence.via = "ssh://monitor@198.18.3.2:22";
+  evidence.findings = {{engine::Reason::hung_mount, "the nfs4 mount at /srv/<data> hangs"}};
+  host.evidence = evidence;
+  latest->layers.push_back(host);
+  board.add({"d000000000000000", "ssh://monitor@198.18.4.2:22", "ssh", {}});
+  board.record(run("d000000000000000", kT0, true), latest);
+  exporters::KeyPageView view;
+  view.now_ms = kT0 + 1000;
+  view.live = board.find("d000000000000000");
+  auto html = exporters::render_key_page(view);
+  EXPECT_NE(html.find("<ul id=\"host-findings\"><li class=\"via\">by the side door "
+                      "ssh://monitor@198.18.3.2:22</li><li class=\"finding\" "
+                      "data-reason=\"hung_mount\"><b>hung_mount</b> the nfs4 mount at "
+                      "/srv/&lt;data&gt; hangs</li></ul>"),
+            std::string::npos)
+      << html;
+}
+
 }  // namespace
 }  // namespace reachprobe::history
