@@ -83,9 +83,10 @@ void address_metrics(Registry& r, const engine::ProbeReport& report) {
         "Returns the time taken for probe dns lookup in seconds", lookup);
   gauge(r, "probe_ip_protocol", "Specifies whether probe ip protocol is IP4 or IP6",
         report.address ? (report.address->is_v4() ? 4 : 6) : 0);
-  if (report.address) {
-    gauge(r, "probe_ip_addr_hash", "Specifies the hash of IP address", fnv1a(*report.address));
-  }
+  // Registered before the lookup, as blackbox 0.23's chooseProtocol does: 0 when the name did
+  // not resolve in the family asked for.
+  gauge(r, "probe_ip_addr_hash", "Specifies the hash of IP address",
+        report.address ? fnv1a(*report.address) : 0.0);
 }
 
 // What each prober adds to the TLS family, as blackbox 0.23: http and tcp the whole family
@@ -338,6 +339,11 @@ void layer_metrics(Registry& r, const engine::ProbeReport& report) {
     gauge(r, "probe_failure_info", "Where the probe failed: layer and reason", 1,
           {{"layer", std::string(engine::to_string(*report.verdict.layer))},
            {"reason", std::string(engine::to_string(report.verdict.reason))}});
+  }
+  if (report.other_family) {
+    gauge(r, "probe_other_family_success",
+          "Whether the target's other address family worked when the one in use failed",
+          report.other_family->success ? 1 : 0);
   }
   const auto* path_layer = report.find(Layer::path);
   const auto* path = path_layer ? engine::evidence_of<engine::PathEvidence>(*path_layer) : nullptr;

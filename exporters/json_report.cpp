@@ -227,6 +227,21 @@ json to_json(const engine::ProbeReport& report) {
   for (const auto& l : report.layers) layers.push_back(layer_json(l));
   out["layers"] = layers;
   out["path"] = path_json(report);
+  // Only when measured: the family in use failed at the path or transport layers.
+  if (const auto& o = report.other_family) {
+    out["other_family"] = {
+        {"ip_protocol", o->address.is_v6() ? 6 : 4},
+        {"address", o->address.to_string()},
+        {"success", o->success},
+        {"verdict",
+         {{"layer", o->layer ? json(std::string(engine::to_string(*o->layer))) : json(nullptr)},
+          {"reason", o->layer ? json(std::string(engine::to_string(o->reason))) : json(nullptr)}}},
+        {"duration_seconds", round_us(secs(o->duration))},
+        {"tcp_connect_seconds",
+         o->tcp_connect_seconds ? json(round_us(*o->tcp_connect_seconds)) : json(nullptr)},
+        {"icmp_rtt_seconds",
+         o->icmp_rtt_seconds ? json(round_us(*o->icmp_rtt_seconds)) : json(nullptr)}};
+  }
   return out;
 }
 

@@ -348,6 +348,35 @@ std::string host_clause(const ProbeReport& report) {
   return text.empty() ? "" : "; " + inside + text;
 }
 
+// Dual-stack divergence (README): after a path or transport failure, what the same name's
+// other family did: "...; IPv4 to the same name works (198.18.3.2: TCP connect in 0.40 ms):
+// the IPv6 path is broken".
+std::string family_clause(const ProbeReport& report, const engine::Verdict& verdict) {
+  const auto& other = report.other_family;
+  if (!other || !verdict.layer || !report.address) return "";
+  if (*verdict.layer != Layer::icmp && *verdict.layer != Layer::path &&
+      *verdict.layer != Layer::tcp) {
+    return "";
+  }
+  const char* in_use = report.address->is_v6() ? "IPv6" : "IPv4";
+  const char* name = other->address.is_v6() ? "IPv6" : "IPv4";
+  std::string where = other->address.to_string();
+  if (other->success) {
+    if (other->tcp_connect_seconds)
+      where += ": TCP connect in " + format_seconds(*other->tcp_connect_seconds);
+    else if (other->icmp_rtt_seconds)
+      where += " answers echo in " + format_seconds(*other->icmp_rtt_seconds);
+    return std::string("; ") + name + " to the same name works (" + where + "): the " + in_use +
+           " path is broken";
+  }
+  if (other->layer) {
+    where += ": " + std::string(engine::to_string(*other->layer)) + "/" +
+             std::string(engine::to_string(other->reason));
+  }
+  return std::string("; ") + name + " to the same name fails too (" + where +
+         "): both families fail";
+}
+
 std::string summarize(const ProbeReport& report, const engine::Verdict& verdict) {
   std::string sentence;
   if (!verdict.layer) {
@@ -391,7 +420,7 @@ std::string summarize(const ProbeReport& report, const engine::Verdict& verdict)
       icmp->detail != "not asked for") {
     sentence += "; ICMP was not measured: " + icmp->detail;
   }
-  return sentence + host_clause(report) + ".";
+  return sentence + family_clause(report, verdict) + host_clause(report) + ".";
 }
 
 }  // namespace reachprobe::classify

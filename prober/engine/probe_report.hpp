@@ -17,6 +17,19 @@ struct Verdict {
   std::string summary;
 };
 
+// Dual-stack divergence (README): the same name's other address family, probed beside the
+// family in use when that one had not connected after a head start. Kept in the report only
+// when the family in use failed at the path or transport layers.
+struct OtherFamilyProbe {
+  net::ip::address address;
+  bool success = false;
+  std::optional<Layer> layer;  // where the other family failed; nullopt when it works
+  Reason reason = Reason::none;
+  std::chrono::nanoseconds duration{0};
+  std::optional<double> tcp_connect_seconds;  // the TCP connect, when it worked
+  std::optional<double> icmp_rtt_seconds;     // the average echo round trip, when answered
+};
+
 struct ProbeReport {
   targets::Target target;
   std::string module;
@@ -33,6 +46,7 @@ struct ProbeReport {
   // lack of them, or cancelled because the /probe client left): the probe failed, the verdict
   // names no layer, the summary is this sentence, and /probe answers 503 with it.
   std::optional<std::string> prober_error;
+  std::optional<OtherFamilyProbe> other_family;
 
   const LayerResult* find(Layer layer) const {
     for (const auto& l : layers) {

@@ -164,12 +164,19 @@ net::awaitable<LayerResult> resolve_target_name(ProbeSession& session, Deadline 
     aaaa = co_await resolver->query(evidence.name, true, deadline);
   }
 
-  // Preference as blackbox_exporter: IPv6 first unless told otherwise, then IPv4.
+  // Preference as blackbox_exporter: IPv6 first unless told otherwise (preferred_ip_protocol
+  // ip4 with fallback: IPv4 first), then the other family.
+  const DnsResolver::Answer* first = protocol == IpProtocol::ip4_first ? &a : &aaaa;
+  const DnsResolver::Answer* second = first == &a ? &aaaa : &a;
+  bool asked_first = first == &a ? asked_a : asked_aaaa;
+  bool asked_second = second == &a ? asked_a : asked_aaaa;
   const DnsResolver::Answer* chosen = nullptr;
-  if (asked_aaaa && !aaaa.addresses.empty())
-    chosen = &aaaa;
-  else if (asked_a && !a.addresses.empty())
-    chosen = &a;
+  if (asked_first && !first->addresses.empty())
+    chosen = first;
+  else if (asked_second && !second->addresses.empty())
+    chosen = second;
+  if (chosen == first && asked_second && !second->addresses.empty())
+    session.other_family_address = second->addresses.front();
   if (chosen != nullptr) {
     evidence.rcode = chosen->rcode;
     evidence.addresses = chosen->addresses;

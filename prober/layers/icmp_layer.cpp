@@ -97,6 +97,7 @@ net::awaitable<LayerResult> run_icmp_layer(ProbeSession& session, Deadline deadl
   }
   evidence.stats = engine::summarize_rtts(rtts, settled);
   result.duration = clock::now() - started;
+  session.icmp_answered = !rtts.empty();
 
   if (!rtts.empty()) {
     result.status = Status::ok;

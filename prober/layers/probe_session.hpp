@@ -57,6 +57,9 @@ struct ProbeOptions {
   std::optional<int> icmp_ttl;
   // A dns module: the dns layer queries the target, which is a DNS server.
   std::optional<targets::DnsModuleSpec> dns_query;
+  // Dual-stack divergence: probe the name's other family when the one in use fails (off for
+  // the side door's and the other family's own probes).
+  bool compare_families = true;
   // Set only on a side door's own probe (--ssh.triage-via): its host layer asks about this
   // client/server pair, the failing address, instead of its own login's SSH_CONNECTION.
   struct TriageSubject {
@@ -105,7 +108,11 @@ struct ProbeSession {
   std::map<Layer, LayerResult> finished = {};
   std::chrono::nanoseconds dns_duration{0};
   std::chrono::nanoseconds tcp_duration{0};
-  std::optional<bool> tcp_connected = {};         // set by the tcp layer when it ends
+  std::optional<bool> tcp_connected = {};  // set by the tcp layer when it ends
+  std::optional<bool> icmp_answered = {};  // set by the icmp layer when it ends
+  // The first address of the other family, when the name has both A and AAAA records (the
+  // dual-stack divergence probe's address); set by the dns layer.
+  std::optional<net::ip::address> other_family_address = {};
   std::chrono::nanoseconds ssh_auth_duration{0};  // the host layer's slow_nss evidence
   std::string ssh_user() const;
 

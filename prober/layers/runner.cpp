@@ -8,6 +8,7 @@
 
 #include "classify/classifier.hpp"
 #include "layers/layers.hpp"
+#include "layers/other_family.hpp"
 #include "layers/side_door.hpp"
 
 namespace reachprobe::layers {
@@ -112,6 +113,42 @@ void use_side_door(std::optional<LayerResult> side_door, std::vector<LayerResult
   }
 }
 
+// What runs beside the transport layers, each after its head start: the side door's triage
+// and the other address family of a dual-stack name.
+struct Companions {
+  std::optional<LayerResult> side_door;
+  std::optional<engine::OtherFamilyProbe> other_family;
+};
+
+bool wants_side_door(const ProbeSession& session, const ProbeOptions& options) {
+  return options.ssh.triage.via && session.plan.find(Layer::host) && session.address;
+}
+
+bool wants_other_family(const ProbeSession& session, const ProbeOptions& options) {
+  return options.compare_families && session.other_family_address.has_value();
+}
+
+bool wants_companions(const ProbeSession& session, const ProbeOptions& options) {
+  return wants_side_door(session, options) || wants_other_family(session, options);
+}
+
+net::awaitable<Companions> run_companions(std::shared_ptr<Services> services, ProbeSession& session,
+                                          std::shared_ptr<const ProbeOptions> options) {
+  using namespace net::experimental::awaitable_operators;
+  Companions out;
+  bool door = wants_side_door(session, *options);
+  bool other = wants_other_family(session, *options);
+  if (door && other) {
+    std::tie(out.side_door, out.other_family) = co_await (
+        run_side_door(services, session, options) && run_other_family(services, session, options));
+  } else if (door) {
+    out.side_door = co_await run_side_door(services, session, options);
+  } else if (other) {
+    out.other_family = co_await run_other_family(services, session, options);
+  }
+  co_return out;
+}
+
 }  // namespace
 
 net::awaitable<ProbeReport> run_target(std::shared_ptr<Services> services, targets::Target target,
@@ -140,18 +177,21 @@ net::awaitable<ProbeReport> run_target(std::shared_ptr<Services> services, targe
   // Through a proxy that resolves for us (skip_resolve_phase_with_proxy) there is no dns layer
   // and no address: the http layer reaches the proxy by its own name.
   bool proxy_resolves = !session.plan.find(Layer::dns) && !session.options.http.proxy_url.empty();
+  std::optional<engine::OtherFamilyProbe> other_family;
   if (session.address || proxy_resolves) {
     // ICMP and the path trace are evidence gathered alongside the transport, not before it:
     // they never delay the verdict beyond the target's deadline.
     std::vector<LayerResult> transport;
-    std::optional<LayerResult> icmp, path, side_door;
-    if (options.ssh.triage.via && session.plan.find(Layer::host) && session.address) {
-      std::tie(icmp, path, transport, side_door) =
+    std::optional<LayerResult> icmp, path;
+    if (wants_companions(session, options)) {
+      Companions companions;
+      std::tie(icmp, path, transport, companions) =
           co_await (run_planned(session, Layer::icmp, session.deadline) &&
                     run_planned(session, Layer::path, session.deadline) &&
                     run_transport(session, session.deadline) &&
-                    run_side_door(services, session, shared_options));
-      use_side_door(std::move(side_door), transport);
+                    run_companions(services, session, shared_options));
+      use_side_door(std::move(companions.side_door), transport);
+      other_family = std::move(companions.other_family);
     } else {
       std::tie(icmp, path, transport) =
           co_await (run_planned(session, Layer::icmp, session.deadline) &&
@@ -173,6 +213,7 @@ net::awaitable<ProbeReport> run_target(std::shared_ptr<Services> services, targe
     }
   }
   if (session.address && !session.target.port) co_await require_path_without_icmp(session, report);
+  if (other_family && failed_below_application(report)) report.other_family = other_family;
   report.duration = std::chrono::steady_clock::now() - started;
   // libcurl or libssh missing is this machine's fault, not the target's: no layer is blamed.
   if (session.web && session.web->code == CURLE_FAILED_INIT) {

@@ -56,6 +56,7 @@ net::awaitable<std::optional<LayerResult>> run_side_door(
   door->timeout =
       std::chrono::duration_cast<std::chrono::nanoseconds>(session.deadline.time_left());
   door->trace_path = false;
+  door->compare_families = false;
   door->ssh.triage.via.reset();
   door->triage_subject =
       ProbeOptions::TriageSubject{source_address_toward(services->executor, *session.address),

@@ -210,5 +210,99 @@ TEST_F(Ipv6LabTest, BareHostEchoProhibitedByRouterNamesTheRouter) {
   ExpectVerdict(CheckJson({kTarget}), "icmp/admin_prohibited", kR2, 3.0);
 }
 
+// Dual-stack divergence (issue 16): dual.lab has A and AAAA. When the family in use fails at
+// the path or transport layers, the other family is probed within the same deadline and the
+// summary and JSON say what it did; the verdict stays the family in use.
+class DualStackTest : public Ipv6LabTest {
+ protected:
+  CheckRun CheckDual(const std::vector<std::string>& targets,
+                     const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> flags = {"--dns.server", "198.18.1.1"};
+    flags.insert(flags.end(), extra.begin(), extra.end());
+    return CheckJson(targets, "3s", flags);
+  }
+  static std::string Summary(const json& result) {
+    return Str(Field(Field(result, "verdict"), "summary"));
+  }
+};
+
+TEST_F(DualStackTest, ABrokenIpv6PathBesideAWorkingIpv4IsNamed) {
+  lab_->nft(Node::kR2, ForwardChain("ip6 daddr 2001:2:0:3::2 drop"));
+  ASSERT_EQ(lab_->netprobe("tcp 198.18.3.2 22"), "connected") << kLabBroken;
+  const CheckRun run = CheckDual({"dual.lab:22"});
+  ExpectVerdict(run, "path/lost_after_hop", kR2, 3.0);
+  DumpOnFailure dump(run);
+  const json result = Result(run, 0);
+  EXPECT_EQ(Str(Field(result, "address")), kTarget);
+  const std::string summary = Summary(result);
+  EXPECT_NE(summary.find("; IPv4 to the same name works (198.18.3.2: TCP connect in "),
+            std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find("): the IPv6 path is broken."), std::string::npos) << summary;
+  const json other = Field(result, "other_family");
+  EXPECT_EQ(Str(Field(other, "address")), "198.18.3.2");
+  EXPECT_EQ(Field(other, "ip_protocol"), json(4));
+  EXPECT_EQ(Field(other, "success"), json(true));
+  EXPECT_TRUE(Field(other, "tcp_connect_seconds").is_number());
+  EXPECT_EQ(Str(Field(Field(other, "verdict"), "layer")), "null");
+}
+
+TEST_F(DualStackTest, ABrokenIpv4PathBesideAWorkingIpv6IsNamed) {
+  lab_->nft(Node::kR2, ForwardChain("ip daddr 198.18.3.2 drop"));
+  const std::string config = lab_->scratch_dir() + "/ip4_first.yml";
+  WriteFile(config,
+            "modules:\n"
+            "  tcp_ip4_first:\n"
+            "    prober: tcp\n"
+            "    timeout: 3s\n"
+            "    tcp:\n"
+            "      preferred_ip_protocol: ip4\n"
+            "      ip_protocol_fallback: true\n");
+  const CheckRun run =
+      CheckDual({"dual.lab:22"}, {"--config.file", config, "--module", "tcp_ip4_first"});
+  ExpectVerdict(run, "tcp/timeout", std::nullopt, 3.0);
+  DumpOnFailure dump(run);
+  const json result = Result(run, 0);
+  EXPECT_EQ(Str(Field(result, "address")), "198.18.3.2");
+  const std::string summary = Summary(result);
+  EXPECT_NE(summary.find("; IPv6 to the same name works (2001:2:0:3::2: TCP connect in "),
+            std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find("): the IPv4 path is broken."), std::string::npos) << summary;
+  EXPECT_EQ(Field(Field(result, "other_family"), "ip_protocol"), json(6));
+}
+
+TEST_F(DualStackTest, BothFamiliesBrokenSaysBothFail) {
+  lab_->nft(Node::kR2, ForwardChain("ip daddr 198.18.3.2 drop; ip6 daddr 2001:2:0:3::2 drop"));
+  const CheckRun run = CheckDual({"dual.lab:22"});
+  ExpectVerdict(run, "path/lost_after_hop", kR2, 3.0);
+  DumpOnFailure dump(run);
+  const json result = Result(run, 0);
+  const std::string summary = Summary(result);
+  EXPECT_NE(summary.find("; IPv4 to the same name fails too (198.18.3.2: "), std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find("): both families fail."), std::string::npos) << summary;
+  EXPECT_EQ(Field(Field(result, "other_family"), "success"), json(false));
+}
+
+TEST_F(DualStackTest, ABareHostComparesEcho) {
+  lab_->nft(Node::kR2, ForwardChain("ip6 daddr 2001:2:0:3::2 drop"));
+  const CheckRun run = CheckDual({"dual.lab"});
+  ExpectVerdict(run, "path/lost_after_hop", kR2, 3.0);
+  DumpOnFailure dump(run);
+  const std::string summary = Summary(Result(run, 0));
+  EXPECT_NE(summary.find("; IPv4 to the same name works (198.18.3.2 answers echo in "),
+            std::string::npos)
+      << summary;
+}
+
+TEST_F(DualStackTest, AHealthyDualStackNameIsNotProbedTwice) {
+  const CheckRun run = CheckDual({"dual.lab:22"});
+  ExpectVerdict(run, "null/null", std::nullopt, 3.0);
+  DumpOnFailure dump(run);
+  EXPECT_TRUE(Field(Result(run, 0), "other_family").is_null());
+  EXPECT_LT(run.elapsed_seconds, 1.0);
+}
+
 }  // namespace
 }  // namespace reachprobe::lab

@@ -48,6 +48,21 @@ std::string ModulesYaml(const std::string& ca_file) {
         ca_file: CA_FILE
   tcp_connect:
     prober: tcp
+  tcp_ip4:
+    prober: tcp
+    tcp:
+      preferred_ip_protocol: ip4
+      ip_protocol_fallback: false
+  tcp_ip6_only:
+    prober: tcp
+    tcp:
+      preferred_ip_protocol: ip6
+      ip_protocol_fallback: false
+  http_ip4_fallback:
+    prober: http
+    timeout: 5s
+    http:
+      preferred_ip_protocol: ip4
   icmp:
     prober: icmp
     timeout: 3s
@@ -366,6 +381,21 @@ TEST_F(ServeLabTest, DifferentialAgainstBlackbox) {
       {"http_conversation_404", "web.lab:80", 0, FailureLabels("tcp", "refused")},
       {"smtp_starttls", "web.lab:2525", 1, ""},
       {"ssh_banner", "web.lab:80", 0, FailureLabels("ssh_banner", "timeout")},
+      // IPv6 (issue 16): literals, and dual.lab (A and AAAA) / v6.lab (AAAA only) / web.lab
+      // (A only) with and without fallback; probe_ip_protocol is compared.
+      {"tcp_connect", "[2001:2:0:3::2]:80", 1, ""},
+      {"tcp_connect", "[2001:2:0:3::2]:23", 0, FailureLabels("tcp", "refused")},
+      {"icmp", "2001:2:0:3::2", 1, ""},
+      {"http_2xx", "http://[2001:2:0:3::2]/health", 1, ""},
+      {"tcp_connect", "dual.lab:80", 1, ""},
+      {"tcp_connect", "v6.lab:80", 1, ""},
+      {"tcp_ip4", "dual.lab:80", 1, ""},
+      {"tcp_ip6_only", "dual.lab:80", 1, ""},
+      {"tcp_ip6_only", "web.lab:80", 0, "*"},
+      {"icmp", "dual.lab", 1, ""},
+      {"http_2xx", "http://dual.lab/health", 1, ""},
+      {"http_ip4_fallback", "http://dual.lab/health", 1, ""},
+      {"http_ip4_fallback", "http://v6.lab/health", 1, ""},
   };
   std::ostringstream table;
   table << std::left << std::setw(44) << "module target" << std::setw(67) << "series"

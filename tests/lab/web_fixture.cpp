@@ -218,7 +218,10 @@ void WebLab::WriteNginxConfig() {
              "http {", "  access_log " + dir_ + "/nginx-access.log;", "  default_type text/plain;",
              // nginx 1.22 leaves TLS 1.3 off unless asked.
              "  ssl_protocols TLSv1.2 TLSv1.3;"}) +
-      temp_paths + "  server {\n" + Listen(kWebHttp) + Listen(kWebHttps, " ssl http2") +
+      temp_paths + "  server {\n" + Listen(kWebHttp) +
+      // The plain server on the target's IPv6 address too, for the IPv6 differential cases.
+      "    listen [" + std::string(kWebIp6) + "]:" + std::to_string(kWebHttp) + ";\n" +
+      Listen(kWebHttps, " ssl http2") +
       Lines({"    ssl_certificate " + dir_ + "/web.pem;",
              "    ssl_certificate_key " + dir_ + "/web.key;"}) +
       Locations() + "  }\n" + TlsServer(kWebExpired, dir_ + "/expired.pem", dir_ + "/expired.key") +
@@ -228,8 +231,10 @@ void WebLab::WriteNginxConfig() {
 }
 
 void WebLab::Start() {
-  // The Lab's accept-and-close listener holds 198.18.3.2:80, which nginx needs.
+  // The Lab's accept-and-close listeners hold 198.18.3.2:80 and [2001:2:0:3::2]:80, which
+  // nginx needs.
   lab_.stop(lab_.listeners_pid());
+  lab_.stop(lab_.listeners6_pid());
   // -e: the error log before the config is read (the default is under /var/log).
   lab_.spawn(Node::kTarget,
              "nginx -p " + dir_ + "/ -c " + dir_ + "/nginx.conf -e " + dir_ +
@@ -257,6 +262,7 @@ void WebLab::Start() {
     if (!grpc && (port == kGrpcPlain || port == kGrpcTls)) continue;
     wait += " " + ip + ":" + std::to_string(port);
   }
+  wait += " [" + std::string(kWebIp6) + "]:" + std::to_string(kWebHttp);
   const std::string ready = lab_.netprobe(wait);
   if (ready != "ready") throw std::runtime_error("web lab did not come up: " + ready + Logs());
 }

@@ -36,6 +36,7 @@ inline constexpr int kGrpcPlain = 50051;     // gRPC health over h2c
 inline constexpr int kGrpcTls = 50052;       // gRPC health over TLS, the valid web.lab cert
 inline constexpr const char* kWebHost = "web.lab";
 inline constexpr const char* kWebIp = "198.18.3.2";
+inline constexpr const char* kWebIp6 = "2001:2:0:3::2";  // the plain HTTP server only
 inline constexpr const char* kWebRootBody = "reachprobe web lab root\n";
 // notAfter of the expired certificate: 2020-02-01T00:00:00Z.
 inline constexpr std::int64_t kExpiredNotAfter = 1580515200;

@@ -53,6 +53,45 @@ TEST(JsonReport, ResultHasTheContractKeysInOrder) {
             (std::vector<std::string>{"layer", "reason", "offender", "summary"}));
 }
 
+// Dual-stack divergence: the other family's evidence only when it was measured, and the
+// summary's clause after the verdict's own sentence.
+TEST(JsonReport, OtherFamilyOnlyWhenMeasured) {
+  EXPECT_FALSE(exporters::to_json(filtered_port()).contains("other_family"));
+  auto r = ReportBuilder()
+               .icmp_replies(3, 3)
+               .path_hops({kRouter1, kRouter2}, false)
+               .tcp_fail(Reason::timeout)
+               .build();
+  r.address = ip("2001:2:0:3::2");
+  engine::OtherFamilyProbe other;
+  other.address = ip("198.18.3.2");
+  other.success = true;
+  other.duration = 1500us;
+  other.tcp_connect_seconds = 0.0004;
+  r.other_family = other;
+  classify::apply_verdict(r);
+  auto j = exporters::to_json(r);
+  EXPECT_EQ(j["other_family"]["ip_protocol"], 4);
+  EXPECT_EQ(j["other_family"]["address"], "198.18.3.2");
+  EXPECT_EQ(j["other_family"]["success"], true);
+  EXPECT_EQ(j["other_family"]["verdict"]["layer"], nullptr);
+  EXPECT_DOUBLE_EQ(j["other_family"]["tcp_connect_seconds"].get<double>(), 0.0004);
+  EXPECT_EQ(j["other_family"]["icmp_rtt_seconds"], nullptr);
+  const std::string summary = j["verdict"]["summary"];
+  EXPECT_NE(summary.find("; IPv4 to the same name works (198.18.3.2: TCP connect in 0.400 ms): "
+                         "the IPv6 path is broken."),
+            std::string::npos)
+      << summary;
+  r.other_family->success = false;
+  r.other_family->layer = Layer::tcp;
+  r.other_family->reason = Reason::timeout;
+  classify::apply_verdict(r);
+  EXPECT_NE(r.verdict.summary.find("; IPv4 to the same name fails too (198.18.3.2: tcp/timeout): "
+                                   "both families fail."),
+            std::string::npos)
+      << r.verdict.summary;
+}
+
 TEST(JsonReport, FailureVerdictNamesLayerAndReason) {
   auto r = filtered_port();
   auto j = exporters::to_json(r);

@@ -226,6 +226,18 @@ TEST(MetricsRender, HostFindingsOneSeriesPerReasonAndTheFigures) {
   EXPECT_EQ(exposition(plain, "ssh").find("probe_host_"), std::string::npos);
 }
 
+TEST(MetricsRender, OtherFamilySuccessOnlyWhenMeasured) {
+  auto r = ReportBuilder().tcp_fail(Reason::timeout).build();
+  classify::apply_verdict(r);
+  EXPECT_EQ(exposition(r, "tcp").find("probe_other_family_success"), std::string::npos);
+  engine::OtherFamilyProbe other;
+  other.address = ip("2001:2:0:3::2");
+  other.success = true;
+  r.other_family = other;
+  auto text = exposition(r, "tcp");
+  EXPECT_EQ(sample(text, "probe_other_family_success"), 1.0) << text;
+}
+
 TEST(MetricsRender, GrpcServingStatusOneHot) {
   auto r = ReportBuilder().tcp_ok().build();
   add_layer(r, Layer::grpc, Status::ok, 500us, GrpcEvidence{"", 0, "SERVING", "HTTP/2.0"});
