@@ -37,8 +37,8 @@ void AppendUtf8(std::string& out, unsigned long cp) {
 }
 
 const std::set<std::string>& VoidElements() {
-  static const std::set<std::string> kVoid = {"area", "base", "br",   "col",   "embed",
-                                              "hr",   "img",  "input", "link", "meta",
+  static const std::set<std::string> kVoid = {"area",   "base",  "br",    "col",  "embed",
+                                              "hr",     "img",   "input", "link", "meta",
                                               "source", "track", "wbr"};
   return kVoid;
 }
@@ -47,8 +47,8 @@ const std::set<std::string>& VoidElements() {
 
 std::string HtmlDecode(const std::string& text) {
   static const std::map<std::string, unsigned long> kNamed = {
-      {"amp", '&'},     {"lt", '<'},      {"gt", '>'},      {"quot", '"'},
-      {"apos", '\''},   {"nbsp", 0xA0},   {"middot", 0xB7}, {"mdash", 0x2014},
+      {"amp", '&'},      {"lt", '<'},        {"gt", '>'},      {"quot", '"'},
+      {"apos", '\''},    {"nbsp", 0xA0},     {"middot", 0xB7}, {"mdash", 0x2014},
       {"ndash", 0x2013}, {"hellip", 0x2026}, {"rarr", 0x2192}, {"larr", 0x2190}};
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {

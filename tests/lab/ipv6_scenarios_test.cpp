@@ -23,20 +23,6 @@ constexpr const char* kTarget = "2001:2:0:3::2";
 constexpr const char* kTargetPort22 = "[2001:2:0:3::2]:22";
 constexpr const char* kLabBroken = "the lab itself does not produce this fault over IPv6";
 
-std::string InputChain(const std::string& rule) {
-  return "chain input { type filter hook input priority 0; policy accept; " + rule + "; }";
-}
-std::string ForwardChain(const std::string& rule) {
-  return "chain forward { type filter hook forward priority 0; policy accept; " + rule + "; }";
-}
-
-std::string HopAddress(const json& result, int ttl) {
-  for (const json& hop : Field(result, "path")) {
-    if (Field(hop, "ttl") == ttl) return Str(Field(hop, "address"));
-  }
-  return "<no hop at ttl " + std::to_string(ttl) + ">";
-}
-
 class Ipv6LabTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -30,21 +30,6 @@ constexpr const char* kR2 = "198.18.2.2";
 constexpr const char* kTargetIp = "198.18.3.2";
 constexpr const char* kLabBroken = "the lab itself does not produce this fault";
 
-// A table rule set with one rule in the input or forward chain (policy accept).
-std::string InputChain(const std::string& rule) {
-  return "chain input { type filter hook input priority 0; policy accept; " + rule + "; }";
-}
-std::string ForwardChain(const std::string& rule) {
-  return "chain forward { type filter hook forward priority 0; policy accept; " + rule + "; }";
-}
-
-std::string HopAddress(const json& result, int ttl) {
-  for (const json& hop : Field(result, "path")) {
-    if (Field(hop, "ttl") == ttl) return Str(Field(hop, "address"));
-  }
-  return "<no hop at ttl " + std::to_string(ttl) + ">";
-}
-
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });

@@ -77,6 +77,22 @@ class DumpOnFailure {
   int failed_before_;
 };
 
+// The lab's nftables table with one rule in the input or forward hook (policy accept).
+inline std::string InputChain(const std::string& rule) {
+  return "chain input { type filter hook input priority 0; policy accept; " + rule + "; }";
+}
+inline std::string ForwardChain(const std::string& rule) {
+  return "chain forward { type filter hook forward priority 0; policy accept; " + rule + "; }";
+}
+
+// The address that answered at `ttl` in the result's path table.
+inline std::string HopAddress(const nlohmann::json& result, int ttl) {
+  for (const nlohmann::json& hop : Field(result, "path")) {
+    if (Field(hop, "ttl") == ttl) return Str(Field(hop, "address"));
+  }
+  return "<no hop at ttl " + std::to_string(ttl) + ">";
+}
+
 // A layer's status, or "absent" when the result does not list it.
 inline std::string StatusOf(const nlohmann::json& result, const std::string& layer) {
   const nlohmann::json l = Layer(result, layer);

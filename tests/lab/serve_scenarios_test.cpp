@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lab_test_util.hpp"
 #include "netns_fixture.hpp"
 #include "serve_fixture.hpp"
 #include "web_fixture.hpp"
@@ -212,10 +213,6 @@ struct Case {
 
 std::string FailureLabels(const std::string& layer, const std::string& reason) {
   return "layer=\"" + layer + "\",reason=\"" + reason + "\"";
-}
-
-std::string InputChain(const std::string& rule) {
-  return "chain input { type filter hook input priority 0; policy accept; " + rule + "; }";
 }
 
 class ServeLabTest : public ::testing::Test {
