@@ -247,7 +247,7 @@ void host_metrics(Registry& r, const engine::ProbeReport& report) {
   for (engine::Reason reason : engine::reasons_for(Layer::host)) {
     bool found = std::any_of(host->findings.begin(), host->findings.end(),
                              [reason](const engine::HostFinding& f) { return f.reason == reason; });
-    if (reason == engine::Reason::timeout) found = layer->reason == engine::Reason::timeout;
+    if (reason == engine::Reason::timeout) found = host->timed_out;
     findings.Add({{"reason", std::string(engine::to_string(reason))}}).Set(found ? 1 : 0);
   }
   if (host->psi_io_some_avg10) {

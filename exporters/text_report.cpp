@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <sstream>
+#include <vector>
 
 #include "classify/summary.hpp"
 
@@ -45,21 +46,25 @@ std::string percent(double ratio) {
 // One line of facts per layer: what was measured, in a few words.
 // The host layer's measurements in one line; the findings follow as the layer's detail.
 std::string host_facts(const engine::HostEvidence& h) {
-  std::string facts = h.via.empty() ? "" : "by " + h.via + ": ";
   auto fixed = [](double v) {
     char buffer[32];
     std::snprintf(buffer, sizeof buffer, "%.2f", v);
     return std::string(buffer);
   };
-  if (!h.route_device.empty()) facts += "route back via " + h.route_device;
-  if (!h.address_device.empty()) facts += " (" + h.server + " on " + h.address_device + ")";
-  if (h.psi_io_some_avg10) facts += ", PSI io " + fixed(*h.psi_io_some_avg10) + " %";
-  if (h.blocked_tasks) facts += ", " + std::to_string(*h.blocked_tasks) + " D-state";
-  if (!h.mounts.empty()) facts += ", " + std::to_string(h.mounts.size()) + " network mount(s)";
-  if (h.nss_seconds) facts += ", getent " + fixed(*h.nss_seconds) + " s";
-  if (!h.complete) facts += ", incomplete";
-  if (facts.rfind(", ", 0) == 0) facts.erase(0, 2);
-  return facts;
+  std::vector<std::string> parts;
+  if (!h.route_device.empty()) {
+    parts.push_back(
+        "route back via " + h.route_device +
+        (h.address_device.empty() ? "" : " (" + h.server + " on " + h.address_device + ")"));
+  }
+  if (h.psi_io_some_avg10) parts.push_back("PSI io " + fixed(*h.psi_io_some_avg10) + " %");
+  if (h.blocked_tasks) parts.push_back(std::to_string(*h.blocked_tasks) + " D-state");
+  if (!h.mounts.empty()) parts.push_back(std::to_string(h.mounts.size()) + " network mount(s)");
+  if (h.nss_seconds) parts.push_back("getent " + fixed(*h.nss_seconds) + " s");
+  if (!h.complete) parts.push_back("incomplete");
+  std::string facts;
+  for (const auto& part : parts) facts += (facts.empty() ? "" : ", ") + part;
+  return h.via.empty() ? facts : "by " + h.via + (facts.empty() ? "" : ": " + facts);
 }
 
 std::string layer_facts(const LayerResult& l) {

@@ -756,6 +756,8 @@ bool Reader::triage(const std::string& key, const YAML::Node& v, HostTriageSpec&
     auto door = parse_target(url);
     if (!door || door->scheme != Scheme::ssh)
       fail(v, "triage_via " + quote_printable(url) + " is not ssh://[user@]host[:port]");
+    if (door->user && door->user->find(':') != std::string::npos)
+      fail(v, "triage_via: no password in the URL (use password_file)");
     spec.via = url;
   } else if (key == "fail_on") {
     spec.fail_on = strings(v, key);

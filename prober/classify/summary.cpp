@@ -338,7 +338,7 @@ std::string host_clause(const ProbeReport& report) {
   std::string inside = host->via.empty() ? "inside, " : "inside (by " + host->via + "), ";
   std::string text;
   for (const auto& f : host->findings) text += (text.empty() ? "" : "; ") + f.text;
-  if (layer->reason == Reason::timeout) {
+  if (host->timed_out) {
     text += std::string(text.empty() ? "" : "; ") + "the triage did not finish in time";
   }
   if (text.empty() && layer->status == Status::skipped && !layer->detail.empty() &&
@@ -366,8 +366,13 @@ std::string family_clause(const ProbeReport& report, const engine::Verdict& verd
       where += ": TCP connect in " + format_seconds(*other->tcp_connect_seconds);
     else if (other->icmp_rtt_seconds)
       where += " answers echo in " + format_seconds(*other->icmp_rtt_seconds);
-    return std::string("; ") + name + " to the same name works (" + where + "): the " + in_use +
-           " path is broken";
+    // What the working other family says about this one: a refusal is the service, not the path.
+    std::string meaning = std::string("the ") + in_use + " path is broken";
+    if (verdict.reason == Reason::refused || verdict.reason == Reason::port_unreachable)
+      meaning = std::string("nothing listens on the ") + in_use + " address";
+    else if (verdict.reason == Reason::admin_prohibited)
+      meaning = std::string(in_use) + " is filtered";
+    return std::string("; ") + name + " to the same name works (" + where + "): " + meaning;
   }
   if (other->layer) {
     where += ": " + std::string(engine::to_string(*other->layer)) + "/" +

@@ -54,8 +54,13 @@ std::optional<std::string> validate_ssh(targets::SshSpec& ssh) {
       return "flag --ssh.triage-via: \"" + *ssh.triage.via + "\" is not ssh://[user@]host[:port]" +
              (door ? "" : " (" + door.error() + ")");
     }
+    // A password in the URL would be printed wherever the side door is named.
+    if (door->user && door->user->find(':') != std::string::npos)
+      return "flag --ssh.triage-via: no password in the URL (use --ssh.password-file)";
     ssh.triage.enabled = true;
   }
+  if (ssh.triage.enabled && !ssh.has_credentials())
+    return "flag --ssh.triage: needs credentials to log in (--ssh.key-file or --ssh.password-file)";
   return std::nullopt;
 }
 

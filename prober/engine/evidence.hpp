@@ -155,6 +155,7 @@ struct HostEvidence {
   std::vector<std::string> not_measured;  // "psi_io: /proc/pressure/io not readable"
   std::optional<double> triage_seconds;   // how long the script ran, as the prober saw it
   bool complete = false;                  // the script's end marker arrived
+  bool timed_out = false;                 // the triage hung, was refused or was cut off
   bool output_truncated = false;          // more output than the parser keeps
   std::size_t output_bytes = 0;
   std::vector<HostFinding> findings;

@@ -7,15 +7,20 @@
 #
 # Output: lines "rpt <key> <fields...>", which triage_parser.cpp owns; anything else (a noisy
 # shell rc file, say) is ignored by the parser. Arguments: $1 the client address and $2 the
-# server address to check the return route of; empty, they come from SSH_CONNECTION.
+# server address to check the return route of (empty: from SSH_CONNECTION), $3 a nonce the
+# begin and end markers carry, so no text the target prints can end the output early. Text
+# from the target (process names, HOME) is printed with printf, control bytes removed.
 #
 # Reviewed as code: keep every command read-only and bounded.
 
 PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 export LC_ALL=C
-echo "rpt begin 1"
+nonce=${3:-0}
+out() { printf 'rpt %s\n' "$*"; }
+clean() { printf '%s' "$1" | tr -d '\000-\037\177'; }
+out "begin 1 $nonce"
 set -- "${1:-}" "${2:-}"
-echo "rpt conn ${SSH_CONNECTION:-}"
+out "conn ${SSH_CONNECTION:-}"
 client=$1
 server=$2
 if [ -z "$client" ] || [ -z "$server" ]; then
@@ -24,12 +29,12 @@ if [ -z "$client" ] || [ -z "$server" ]; then
   [ -n "$client" ] || client=$1
   [ -n "$server" ] || server=$3
 fi
-echo "rpt route_for $client $server"
+out "route_for $client $server"
 
 have() { command -v "$1" >/dev/null 2>&1; }
 # Centiseconds since boot: /proc/uptime always has two decimals; no fork, no GNU date.
-now() { read -r rpt_up rpt_rest < /proc/uptime; rpt_int=${rpt_up%.*}; rpt_frac=${rpt_up#*.}; echo "$rpt_int$rpt_frac"; }
-skip() { echo "rpt skip $1 $2"; }
+now() { read -r rpt_up rpt_rest < /proc/uptime; rpt_int=${rpt_up%.*}; rpt_frac=${rpt_up#*.}; echo "${rpt_int:-0}${rpt_frac:-0}"; }
+skip() { out "skip $1 $2"; }
 
 T=""
 if have timeout; then
@@ -53,17 +58,17 @@ for p in $(dscan); do
   case $first in *" $p "*) ;; *) continue ;; esac
   n=$((n + 1))
   [ "$n" -le 20 ] || continue
-  w=$(cat "/proc/$p/wchan" 2>/dev/null)
-  c=$(cat "/proc/$p/comm" 2>/dev/null)
-  echo "rpt dstate $p ${w:--} ${c:-?}"
+  w=$(clean "$(cat "/proc/$p/wchan" 2>/dev/null)")
+  c=$(clean "$(cat "/proc/$p/comm" 2>/dev/null)")
+  out "dstate $p ${w:--} ${c:-?}"
 done
-echo "rpt dcount $n"
+out "dcount $n"
 
 # Mounts next, in the background, each stat in parallel: a hung mount costs 2 s once.
 # Network and FUSE filesystems, and the home directory, must answer a statfs in 2 s.
 user=${USER:-$(id -un 2>/dev/null)}
 home=${HOME:-}
-echo "rpt user $user $home"
+out "user $(clean "$user") $(clean "$home")"
 rpt_mounts=0
 if [ -r /proc/mounts ]; then
   while read -r dev mp fs rest; do
@@ -71,34 +76,42 @@ if [ -r /proc/mounts ]; then
       nfs|nfs4|cifs|smb3|smbfs|fuse|fuse.*|fuseblk|9p|ceph|glusterfs|lustre|afs|davfs|virtiofs|ncpfs|gfs2|ocfs2)
         rpt_mounts=$((rpt_mounts + 1))
         [ "$rpt_mounts" -le 16 ] || continue
-        echo "rpt mount $fs $mp"
+        out "mount $fs $mp"
         if [ -n "$T" ]; then
           ( p=$(printf '%b' "$mp"); s=$(now); $T 2 stat -f "$p" >/dev/null 2>&1; rc=$?; e=$(now)
-            echo "rpt stat $rc $((e - s)) $mp" ) &
+            out "stat $rc $((e - s)) $mp" ) &
         fi
         ;;
     esac
   done < /proc/mounts
-  [ "$rpt_mounts" -le 16 ] || echo "rpt mounts_total $rpt_mounts"
+  [ "$rpt_mounts" -le 16 ] || out "mounts_total $rpt_mounts"
 else
   skip mounts "/proc/mounts not readable"
 fi
 if [ -n "$T" ] && [ -n "$home" ]; then
-  ( s=$(now); $T 2 stat -f "$home" >/dev/null 2>&1; rc=$?; e=$(now); echo "rpt home $rc $((e - s))" ) &
+  ( s=$(now); $T 2 stat -f "$home" >/dev/null 2>&1; rc=$?; e=$(now); out "home $rc $((e - s))" ) &
+fi
+# How long the name service takes to answer for the login user (LDAP/SSSD hangs show here),
+# in the background too: its 5 s must not add to the steps below.
+if have getent && [ -n "$T" ] && [ -n "$user" ]; then
+  ( s=$(now); $T 5 getent passwd "$user" >/dev/null 2>&1; rc=$?; e=$(now); out "nss $rc $((e - s))" ) &
+else
+  skip nss "no getent or no timeout"
 fi
 
 # The return route: where a reply to the client leaves, with the server address as source,
 # against the interface that holds that address.
+# Only the entries asked about, so a node with thousands of addresses or neighbours stays small.
 if have ip && [ -n "$T" ]; then
   if [ -n "$client" ] && [ -n "$server" ]; then
-    $T 2 ip route get "$client" from "$server" 2>&1 | while read -r l; do echo "rpt route $l"; done
+    $T 2 ip route get "$client" from "$server" 2>&1 | while read -r l; do out "route $l"; done
+    $T 2 ip -o addr show to "$server" 2>&1 | while read -r l; do out "addr $l"; done
   fi
-  $T 2 ip -o addr show 2>&1 | while read -r l; do echo "rpt addr $l"; done
-  $T 2 ip neigh show 2>&1 | while read -r l; do echo "rpt neigh $l"; done
+  $T 2 ip neigh show nud failed nud incomplete 2>&1 | while read -r l; do out "neigh $l"; done
 else
-  skip route "no ip command"
+  skip route "no ip command or no timeout"
   if [ -r /proc/net/arp ]; then
-    while read -r l; do echo "rpt arp $l"; done < /proc/net/arp
+    while read -r l; do out "arp $l"; done < /proc/net/arp
   else
     skip neigh "no ip command and no /proc/net/arp"
   fi
@@ -107,21 +120,21 @@ fi
 # Pressure stall information, load against CPUs.
 for r in cpu memory io; do
   if [ -r "/proc/pressure/$r" ]; then
-    while read -r l; do echo "rpt psi $r $l"; done < "/proc/pressure/$r"
+    while read -r l; do out "psi $r $l"; done < "/proc/pressure/$r"
   else
     skip "psi_$r" "/proc/pressure/$r not readable"
   fi
 done
-if [ -r /proc/loadavg ]; then read -r l1 l5 l15 rest < /proc/loadavg; echo "rpt load $l1 $l5 $l15"; fi
+if [ -r /proc/loadavg ]; then read -r l1 l5 l15 rest < /proc/loadavg; out "load $l1 $l5 $l15"; fi
 cpus=$(getconf _NPROCESSORS_ONLN 2>/dev/null || grep -c '^processor' /proc/cpuinfo 2>/dev/null)
-echo "rpt cpus ${cpus:-}"
+out "cpus ${cpus:-}"
 
 # Hung-task reports of the kernel, where dmesg is readable (dmesg_restrict often says no).
 read -r up rest < /proc/uptime
-echo "rpt uptime $up"
+out "uptime $up"
 if have dmesg && [ -n "$T" ]; then
-  if out=$($T 2 dmesg 2>/dev/null); then
-    printf '%s\n' "$out" | grep 'blocked for more than' | tail -n 5 | while read -r l; do echo "rpt hung $l"; done
+  if log=$($T 2 dmesg 2>/dev/null); then
+    printf '%s\n' "$log" | grep 'blocked for more than' | tail -n 5 | while read -r l; do out "hung $(clean "$l")"; done
   else
     skip hung "dmesg not readable"
   fi
@@ -129,13 +142,5 @@ else
   skip hung "no dmesg"
 fi
 
-# How long the name service takes to answer for the login user (LDAP/SSSD hangs show here).
-if have getent && [ -n "$T" ] && [ -n "$user" ]; then
-  s=$(now); $T 5 getent passwd "$user" >/dev/null 2>&1; rc=$?; e=$(now)
-  echo "rpt nss $rc $((e - s))"
-else
-  skip nss "no getent"
-fi
-
 wait
-echo "rpt end"
+out "end $nonce"

@@ -1,5 +1,7 @@
 #include "host/triage_assessment.hpp"
 
+#include "host/triage_parser.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -34,6 +36,13 @@ void add(HostEvidence& e, Reason reason, std::string text) {
 
 void return_route(HostEvidence& e) {
   if (e.client.empty() || e.server.empty()) return;
+  // The address asked about is not this host's (NAT in front, a VIP elsewhere, a side door that
+  // is another machine): its return route cannot be judged here.
+  if (e.address_device.empty()) {
+    if (e.not_measured.size() < 16)
+      e.not_measured.push_back("return route: " + e.server + " is not an address of this host");
+    return;
+  }
   if (!e.route_error.empty()) {
     add(e, Reason::return_route_mismatch,
         "there is no route back to " + e.client + " from " + e.server + " (" + e.route_error + ")");
@@ -53,8 +62,8 @@ void return_route(HostEvidence& e) {
 bool is_critical(const targets::HostTriageSpec& spec, const std::string& entry) {
   if (spec.critical_peers.empty()) return true;
   std::string address = entry.substr(0, entry.find(' '));
-  return std::find(spec.critical_peers.begin(), spec.critical_peers.end(), address) !=
-         spec.critical_peers.end();
+  return std::any_of(spec.critical_peers.begin(), spec.critical_peers.end(),
+                     [&address](const std::string& peer) { return same_address(peer, address); });
 }
 
 void neighbors(HostEvidence& e, const targets::HostTriageSpec& spec) {
@@ -115,7 +124,7 @@ void blocked(HostEvidence& e, const targets::HostTriageSpec& spec) {
         text += " (e.g. pid " + std::to_string(e.blocked[0].pid) + " " + e.blocked[0].command + ")";
     }
     add(e, Reason::blocked_tasks, text);
-  } else if (!e.hung_task_lines.empty()) {
+  } else if (!e.hung_task_lines.empty() && spec.blocked_tasks > 0) {
     add(e, Reason::blocked_tasks,
         "the kernel reported hung tasks in the last hour (\"" + e.hung_task_lines.back() + "\")");
   }

@@ -72,15 +72,6 @@ std::optional<double> centiseconds(std::string_view text) {
   return *value / 100.0;
 }
 
-// The same address whatever its spelling (IPv6 zeros, case).
-bool same_address(std::string_view a, std::string_view b) {
-  boost::system::error_code ea, eb;
-  auto x = net::ip::make_address(std::string(a), ea);
-  auto y = net::ip::make_address(std::string(b), eb);
-  if (ea || eb) return a == b;
-  return x == y;
-}
-
 void note(HostEvidence& e, std::string text) {
   if (e.not_measured.size() < kMaxNotes) e.not_measured.push_back(printable(text));
 }
@@ -90,8 +81,10 @@ void read_route(HostEvidence& e, std::string_view rest) {
   if (!e.route.empty() || !e.route_error.empty()) return;  // the first line; "cache" follows
   auto w = words(rest);
   if (w.empty() || w[0] == "cache") return;
+  // ip's own errors, and IPv6 route types that send nothing ("prohibit ... dev lo ... error -13").
   bool error = w[0] == "RTNETLINK" || w[0] == "Error:" || rest.find("nreachable") != rest.npos ||
-               rest.find("Invalid") != rest.npos || rest.find("denied") != rest.npos;
+               rest.find("Invalid") != rest.npos || rest.find("denied") != rest.npos ||
+               rest.find(" error -") != rest.npos || w[0] == "prohibit" || w[0] == "blackhole";
   if (error) {
     e.route_error = printable(rest);
     return;
@@ -236,17 +229,21 @@ struct LineReader {
 
 }  // namespace
 
-engine::HostEvidence parse_triage_output(std::string_view output) {
+bool same_address(std::string_view a, std::string_view b) {
+  boost::system::error_code ea, eb;
+  auto x = net::ip::make_address(std::string(a), ea);
+  auto y = net::ip::make_address(std::string(b), eb);
+  if (ea || eb) return a == b;
+  return x == y;
+}
+
+engine::HostEvidence parse_triage_output(std::string_view output, std::string_view nonce) {
   HostEvidence e;
   e.output_bytes = output.size();
   LineReader reader{e, std::nullopt};
   std::size_t lines = 0;
   bool begun = false;
   while (!output.empty()) {
-    if (++lines > kMaxTriageLines) {
-      e.output_truncated = true;
-      break;
-    }
     auto newline = output.find('\n');
     std::string_view line = output.substr(0, newline);
     output.remove_prefix(newline == output.npos ? output.size() : newline + 1);
@@ -255,9 +252,17 @@ engine::HostEvidence parse_triage_output(std::string_view output) {
     if (line.rfind("rpt ", 0) != 0) continue;  // a shell's own noise
     auto w = words(line);
     if (w.size() < 2) continue;
-    if (w[1] == "begin") begun = true;
+    // Only the script's lines count toward the limit; noise is bounded by the output cap.
+    if (++lines > kMaxTriageLines) {
+      e.output_truncated = true;
+      break;
+    }
+    bool marked = nonce.empty() ||
+                  (w[1] == "begin" ? w.size() > 3 && w[3] == nonce : w.size() > 2 && w[2] == nonce);
+    if (w[1] == "begin" && marked) begun = true;
     // Lines before the begin marker are not the script's; after the end, nothing counts.
     if (!begun || e.complete) continue;
+    if (w[1] == "end" && !marked) continue;
     reader(w[1], line);
   }
   return e;

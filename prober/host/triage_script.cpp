@@ -17,9 +17,10 @@ std::string single_quoted(std::string_view text) {
 
 }  // namespace
 
-std::string triage_command(const std::string& client, const std::string& server) {
+std::string triage_command(const std::string& client, const std::string& server,
+                           const std::string& nonce) {
   return "sh -c " + single_quoted(triage_script_text()) + " reachprobe-triage " +
-         single_quoted(client) + " " + single_quoted(server);
+         single_quoted(client) + " " + single_quoted(server) + " " + single_quoted(nonce);
 }
 
 }  // namespace reachprobe::host

@@ -84,6 +84,15 @@ bool admit_addresses(ProbeSession& session, const std::vector<net::ip::address>&
   return true;
 }
 
+// The other family's address is probed only if allowed_targets would admit it for this name.
+bool admits_other(const ProbeSession& session, const net::ip::address& address) {
+  const auto* allow = session.options.allow_list.get();
+  return allow == nullptr ||
+         allow->judge_host(session.target.host, session.target.host_is_ip_literal) ==
+             targets::AllowList::HostVerdict::allowed ||
+         allow->address_allowed(address.to_string());
+}
+
 }  // namespace
 
 net::awaitable<LayerResult> run_dns_layer(ProbeSession& session, Deadline deadline) {
@@ -175,7 +184,8 @@ net::awaitable<LayerResult> resolve_target_name(ProbeSession& session, Deadline 
     chosen = first;
   else if (asked_second && !second->addresses.empty())
     chosen = second;
-  if (chosen == first && asked_second && !second->addresses.empty())
+  if (chosen == first && asked_second && !second->addresses.empty() &&
+      admits_other(session, second->addresses.front()))
     session.other_family_address = second->addresses.front();
   if (chosen != nullptr) {
     evidence.rcode = chosen->rcode;

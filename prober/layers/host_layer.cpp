@@ -1,4 +1,6 @@
 #include <chrono>
+#include <cstdio>
+#include <random>
 
 #include "host/triage_assessment.hpp"
 #include "host/triage_parser.hpp"
@@ -17,6 +19,14 @@ using End = SshCommandOutcome::End;
 
 // More than the script prints on a busy host (~20 KB); a flood beyond it is drained, not kept.
 constexpr std::size_t kTriageOutputLimit = 256 * 1024;
+
+// 64 random bits in hex: the markers' nonce (not a secret, only unguessable by the target).
+std::string random_nonce() {
+  std::random_device random;
+  char text[17];
+  std::snprintf(text, sizeof text, "%08x%08x", random(), random());
+  return text;
+}
 
 std::string ended_text(const SshCommandOutcome& run) {
   switch (run.end) {
@@ -47,11 +57,14 @@ void judge(const HostEvidence& e, const SshCommandOutcome& run, const targets::H
   std::string ended = ended_text(run);
   if (!ended.empty()) detail += (detail.empty() ? "" : "; ") + ended;
   if (!cut_off && !e.complete) {
-    detail += std::string(detail.empty() ? "" : "; ") +
-              "not measured: the triage script ended without its end marker (" +
-              (run.exit_status ? "exit status " + std::to_string(*run.exit_status)
-                               : std::string("no exit status")) +
-              "; is the login shell POSIX?)";
+    std::string why = e.output_truncated
+                          ? "its output was cut at " + std::to_string(kTriageOutputLimit / 1024) +
+                                " KiB or " + std::to_string(host::kMaxTriageLines) + " lines"
+                          : "the triage script ended without its end marker (" +
+                                (run.exit_status ? "exit status " + std::to_string(*run.exit_status)
+                                                 : std::string("no exit status")) +
+                                "; is the login shell POSIX sh?)";
+    detail += std::string(detail.empty() ? "" : "; ") + "not measured: " + why;
   }
   result.detail = detail;
   for (Reason r : candidates) {
@@ -83,16 +96,24 @@ net::awaitable<LayerResult> run_host_layer(ProbeSession& session, Deadline deadl
     server = subject->server;
     via = subject->via;
   }
-  auto run = co_await run_ssh_command(*session.ssh, host::triage_command(client, server),
+  const std::string nonce = random_nonce();
+  auto run = co_await run_ssh_command(*session.ssh, host::triage_command(client, server, nonce),
                                       kTriageOutputLimit, deadline);
-  HostEvidence evidence = host::parse_triage_output(run.output);
+  HostEvidence evidence = host::parse_triage_output(run.output, nonce);
   evidence.via = via;
+  evidence.timed_out = run.end != End::exited;
   evidence.output_bytes = run.stdout_bytes;
   evidence.output_truncated = evidence.output_truncated || run.output_truncated;
   result.duration = std::chrono::steady_clock::now() - started;
   evidence.triage_seconds = std::chrono::duration<double>(result.duration).count();
-  if (session.ssh_auth_duration.count() > 0)
-    evidence.auth_seconds = std::chrono::duration<double>(session.ssh_auth_duration).count();
+  // The server's own time to authenticate: the layer's time less the three round trips
+  // (none, the key offer, the signature) on the wire, each about one TCP connect.
+  if (session.ssh_auth_duration.count() > 0) {
+    auto wire = 3 * session.tcp_duration;
+    auto server_time = session.ssh_auth_duration > wire ? session.ssh_auth_duration - wire
+                                                        : std::chrono::nanoseconds(0);
+    evidence.auth_seconds = std::chrono::duration<double>(server_time).count();
+  }
   host::assess(evidence, spec);
   judge(evidence, run, spec, result);
   result.evidence = std::move(evidence);

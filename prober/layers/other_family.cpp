@@ -75,6 +75,7 @@ net::awaitable<std::optional<engine::OtherFamilyProbe>> run_other_family(
   other->compare_families = false;
   other->tcp_conversation.reset();
   other->ssh.triage = {};
+  other->allow_list = nullptr;  // the dns layer admitted this address for the name already
   auto report = co_await run_target(services, std::move(target), std::move(plan), std::move(other));
   co_return summarize(report, address);
 }

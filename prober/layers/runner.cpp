@@ -72,7 +72,10 @@ net::awaitable<std::vector<LayerResult>> run_transport(ProbeSession& session, De
       if (layer == Layer::tcp) results.push_back(LayerResult::skipped(layer, "not asked for"));
       continue;
     }
-    if (failed && !session.finished.contains(layer)) {
+    // The host layer still runs after a failed command: a working login is all it needs, and
+    // a failing command is when the inside evidence is wanted most.
+    bool after_login = layer == Layer::host && failed == Layer::ssh_exec && session.ssh;
+    if (failed && !after_login && !session.finished.contains(layer)) {
       auto skipped = LayerResult::skipped(layer, std::string(to_string(*failed)) + " failed");
       skipped.required = planned->required;
       results.push_back(std::move(skipped));

@@ -11,18 +11,6 @@ namespace {
 
 using engine::Status;
 
-// The address this host sends from toward `to`: what the target sees as the client. A UDP
-// connect only asks the routing table; nothing is sent.
-std::string source_address_toward(net::any_io_executor executor, const net::ip::address& to) {
-  boost::system::error_code ec;
-  net::ip::udp::socket socket(executor);
-  socket.open(to.is_v4() ? net::ip::udp::v4() : net::ip::udp::v6(), ec);
-  if (!ec) socket.connect(net::ip::udp::endpoint(to, 9), ec);
-  if (ec) return "";
-  auto local = socket.local_endpoint(ec);
-  return ec ? "" : local.address().to_string();
-}
-
 LayerResult not_measured(const std::string& via, std::string why) {
   auto result = LayerResult::skipped(engine::Layer::host,
                                      "not measured: the side door " + via + " " + std::move(why));
@@ -58,12 +46,15 @@ net::awaitable<std::optional<LayerResult>> run_side_door(
   door->trace_path = false;
   door->compare_families = false;
   door->ssh.triage.via.reset();
-  door->triage_subject =
-      ProbeOptions::TriageSubject{source_address_toward(services->executor, *session.address),
-                                  session.address->to_string(), via};
+  // The client is left to the script: SSH_CONNECTION's client address is this prober as the
+  // target sees it, after any NAT on the way, which is where its replies must go.
+  door->triage_subject = ProbeOptions::TriageSubject{"", session.address->to_string(), via};
   auto plan = engine::plan_for(*target, false, true);
   if (!plan) co_return not_measured(via, plan.error());
-  std::erase_if(plan->layers, [](const PlannedLayer& p) { return p.layer == Layer::icmp; });
+  // Only the login and the triage: not the module's own command, which need not be read-only.
+  std::erase_if(plan->layers, [](const PlannedLayer& p) {
+    return p.layer == Layer::icmp || p.layer == Layer::ssh_exec;
+  });
   add_host_layer(*door, *target, *plan);
   auto report = co_await run_target(services, std::move(target).value(), std::move(plan).value(),
                                     std::move(door));

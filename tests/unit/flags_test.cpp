@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 namespace reachprobe::cli {
 namespace {
 
@@ -23,6 +25,7 @@ TEST(CheckFlags, ParsesTheContractFlags) {
 }
 
 TEST(CheckFlags, TriageFlags) {
+  setenv("REACHPROBE_SSH_PASSWORD", "not-a-real-password", 1);
   auto f = parse({"--ssh.triage", "ssh://h"});
   ASSERT_TRUE(f) << f.error();
   EXPECT_TRUE(f->probe.ssh.triage.enabled);
@@ -31,6 +34,14 @@ TEST(CheckFlags, TriageFlags) {
   ASSERT_TRUE(via) << via.error();
   EXPECT_TRUE(via->probe.ssh.triage.enabled);  // the side door implies the triage
   EXPECT_EQ(via->probe.ssh.triage.via, "ssh://monitor@198.18.3.2:2222");
+  auto secret = parse({"--ssh.triage-via", "ssh://monitor:pw@198.18.3.2", "ssh://h"});
+  ASSERT_FALSE(secret);
+  EXPECT_EQ(secret.error(),
+            "flag --ssh.triage-via: no password in the URL (use --ssh.password-file)");
+  unsetenv("REACHPROBE_SSH_PASSWORD");
+  auto without = parse({"--ssh.triage", "ssh://h"});
+  ASSERT_FALSE(without);
+  EXPECT_NE(without.error().find("flag --ssh.triage: needs credentials"), std::string::npos);
 }
 
 TEST(CheckFlags, BadInputIsOneLineNamingTheFlag) {

@@ -73,16 +73,31 @@ TEST(HostTriage, RepliesLeavingAnotherInterfaceAreAnAsymmetricReturnRoute) {
 }
 
 TEST(HostTriage, NoRouteBackIsAMismatchAndAnAddressOnLoIsNot) {
+  const std::string addr = "rpt addr 3: tr    inet 198.18.3.2/24 scope global tr\n";
   auto no_route = assessed(
       "rpt begin 1\nrpt route_for 198.18.1.2 198.18.3.2\n"
-      "rpt route RTNETLINK answers: Network is unreachable\nrpt end\n");
+      "rpt route RTNETLINK answers: Network is unreachable\n" +
+      addr + "rpt end\n");
   ASSERT_EQ(reasons(no_route), std::vector<Reason>{Reason::return_route_mismatch});
   EXPECT_NE(no_route.findings[0].text.find("no route back to 198.18.1.2 from 198.18.3.2"),
             std::string::npos);
   auto unreachable_type = assessed(
       "rpt begin 1\nrpt route_for 198.18.1.2 198.18.3.2\n"
-      "rpt route unreachable 198.18.1.2 from 198.18.3.2 uid 0\nrpt end\n");
+      "rpt route unreachable 198.18.1.2 from 198.18.3.2 uid 0\n" +
+      addr + "rpt end\n");
   EXPECT_EQ(reasons(unreachable_type), std::vector<Reason>{Reason::return_route_mismatch});
+  auto prohibit = assessed(
+      "rpt begin 1\nrpt route_for 2001:2:0:1::2 2001:2:0:3::2\n"
+      "rpt route prohibit 2001:2:0:1::2 from 2001:2:0:3::2 dev lo proto kernel metric 0 error -13\n"
+      "rpt addr 3: tr    inet6 2001:2:0:3::2/64 scope global\nrpt end\n");
+  EXPECT_EQ(reasons(prohibit), std::vector<Reason>{Reason::return_route_mismatch});
+  // An address this host does not hold (NAT, another machine): not judged, said so.
+  auto foreign = assessed(
+      "rpt begin 1\nrpt route_for 198.18.1.2 198.18.9.9\n"
+      "rpt route RTNETLINK answers: Invalid argument\nrpt end\n");
+  EXPECT_TRUE(foreign.findings.empty()) << findings_text(foreign);
+  EXPECT_EQ(foreign.not_measured,
+            std::vector<std::string>{"return route: 198.18.9.9 is not an address of this host"});
   auto on_lo = assessed(
       "rpt begin 1\nrpt route_for 198.18.1.2 198.18.9.9\n"
       "rpt route 198.18.1.2 from 198.18.9.9 via 198.18.3.1 dev tr uid 0\n"
@@ -137,6 +152,17 @@ TEST(HostTriage, ThresholdsAndCriticalPeersAreTheModulesToSet) {
             std::string::npos);
 }
 
+TEST(HostTriage, CriticalPeersMatchWhateverTheSpelling) {
+  targets::HostTriageSpec spec;
+  spec.critical_peers = {"2001:2:0:3:0::9"};
+  auto e = assessed(
+      "rpt begin 1\nrpt neigh 2001:2:0:3::9 dev tr FAILED\n"
+      "rpt neigh 2001:2:0:3::8 dev tr FAILED\nrpt end\n",
+      spec);
+  ASSERT_EQ(reasons(e), std::vector<Reason>{Reason::neighbor_failed});
+  EXPECT_EQ(e.findings[0].text, "the neighbour entry of 2001:2:0:3::9 on tr is FAILED");
+}
+
 TEST(HostTriage, AuthenticationTimeMeasuredOutsideIsSlowNss) {
   auto e = parse_triage_output(recorded("healthy_debian.txt"));
   e.auth_seconds = 2.04;
@@ -151,7 +177,7 @@ TEST(HostTriage, BusyboxWithoutIpOrTimeoutIsNotMeasuredRatherThanFailed) {
   ASSERT_EQ(reasons(e), std::vector<Reason>{Reason::neighbor_failed});
   EXPECT_EQ(e.failed_neighbors, std::vector<std::string>{"198.18.3.99 dev eth0 INCOMPLETE"});
   EXPECT_FALSE(e.psi_io_some_avg10);
-  EXPECT_EQ(e.not_measured.size(), 7u);
+  EXPECT_EQ(e.not_measured.size(), 8u);  // 7 skipped steps, and the return route
   EXPECT_EQ(e.route_device, "");
 }
 
@@ -212,18 +238,31 @@ TEST(HostTriage, HostileOutputNeverCrashesAndKeepsWithinItsLimits) {
   EXPECT_EQ(t.route_device, "tr");
 }
 
+// Only markers with the nonce count: a process name or rc file that prints "rpt end" cannot
+// cut the evidence short, nor can anything before the real begin marker add to it.
+TEST(HostTriage, OnlyMarkersCarryingTheNonceBeginAndEnd) {
+  std::string output =
+      "rpt begin 1 fake\nrpt neigh 198.18.3.5 dev tr FAILED\n"
+      "rpt begin 1 n0nce\nrpt dstate 7 - x\nrpt end\nrpt end fake\n"
+      "rpt neigh 198.18.3.6 dev tr FAILED\nrpt end n0nce\nrpt neigh 198.18.3.7 dev tr FAILED\n";
+  auto e = parse_triage_output(output, "n0nce");
+  EXPECT_TRUE(e.complete);
+  EXPECT_EQ(e.failed_neighbors, std::vector<std::string>{"198.18.3.6 dev tr FAILED"});
+  EXPECT_FALSE(parse_triage_output("rpt begin 1 n0nce\nrpt end\n", "n0nce").complete);
+}
+
 // The embedded script, run for real by this machine's /bin/sh exactly as the target's login
 // shell would be asked to: read-only, it must end with its marker and parse.
 TEST(HostTriage, TheEmbeddedScriptRunsUnderThisMachinesShell) {
-  EXPECT_NE(triage_script_text().find("rpt begin 1"), std::string::npos);
-  std::string command = triage_command("198.18.1.2", "127.0.0.1") + " 2>/dev/null";
+  EXPECT_NE(triage_script_text().find("out \"begin 1 $nonce\""), std::string::npos);
+  std::string command = triage_command("198.18.1.2", "127.0.0.1", "c0ffee") + " 2>/dev/null";
   FILE* pipe = popen(command.c_str(), "r");
   ASSERT_NE(pipe, nullptr);
   std::string output;
   char buffer[4096];
   while (std::size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
   EXPECT_EQ(pclose(pipe), 0);
-  auto e = parse_triage_output(output);
+  auto e = parse_triage_output(output, "c0ffee");
   EXPECT_TRUE(e.complete) << output;
   EXPECT_EQ(e.client, "198.18.1.2");
   EXPECT_EQ(e.server, "127.0.0.1");
@@ -233,9 +272,9 @@ TEST(HostTriage, TheEmbeddedScriptRunsUnderThisMachinesShell) {
 }
 
 TEST(HostTriage, TheCommandQuotesItsArgumentsForAnyPosixShell) {
-  std::string command = triage_command("a'b", "");
+  std::string command = triage_command("a'b", "", "n");
   EXPECT_EQ(command.rfind("sh -c '", 0), 0u);
-  EXPECT_NE(command.find(" reachprobe-triage 'a'\\''b' ''"), std::string::npos);
+  EXPECT_NE(command.find(" reachprobe-triage 'a'\\''b' '' 'n'"), std::string::npos);
 }
 
 }  // namespace

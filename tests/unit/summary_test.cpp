@@ -128,7 +128,9 @@ TEST(SummaryHost, ATriageCutOffSaysSoAndNothingFoundSaysNothing) {
   add_layer(quiet, Layer::host, Status::ok, 400ms, HostEvidence{}).required = false;
   EXPECT_EQ(success(quiet).find("inside"), std::string::npos);
   auto cut = ssh_report(true, true);
-  add_layer(cut, Layer::host, Status::warn, 5s, HostEvidence{}, Reason::timeout).required = false;
+  HostEvidence cut_off;
+  cut_off.timed_out = true;
+  add_layer(cut, Layer::host, Status::warn, 5s, cut_off, Reason::timeout).required = false;
   EXPECT_NE(success(cut).find("; inside, the triage did not finish in time."), std::string::npos);
 }
 
