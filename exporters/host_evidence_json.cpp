@@ -1,20 +1,10 @@
 #include "exporters/host_evidence_json.hpp"
 
+#include "exporters/json_values.hpp"
+
 namespace reachprobe::exporters {
-namespace {
 
 using nlohmann::json;
-
-template <typename T>
-json or_null(const std::optional<T>& value) {
-  return value ? json(*value) : json(nullptr);
-}
-
-json text_or_null(const std::string& text) {
-  return text.empty() ? json(nullptr) : json(text);
-}
-
-}  // namespace
 
 json host_evidence_json(const engine::HostEvidence& e) {
   json out;

@@ -1,6 +1,7 @@
 #include "exporters/json_report.hpp"
 
 #include "exporters/host_evidence_json.hpp"
+#include "exporters/json_values.hpp"
 
 #include <cmath>
 
@@ -21,11 +22,6 @@ double round_us(double s) {
 
 json address_or_null(const std::optional<net::ip::address>& a) {
   return a ? json(a->to_string()) : json(nullptr);
-}
-
-// Facts that were never learned are null, not "".
-json text_or_null(const std::string& text) {
-  return text.empty() ? json(nullptr) : json(text);
 }
 
 void put_rtts(json& out, const engine::RttStats& s) {

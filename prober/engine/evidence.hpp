@@ -134,7 +134,7 @@ struct HostEvidence {
   std::string via;             // the side-door ssh:// URL; empty: the target's own login
   std::string client, server;  // the addresses the return route was asked for
   std::string route;           // `ip route get` as printed
-  std::string route_device, route_source, route_gateway;
+  std::string route_device, route_gateway;
   std::string address_device;                 // the interface that holds `server`
   std::string route_error;                    // ip's answer when there is no route back
   std::vector<std::string> failed_neighbors;  // "198.18.3.77 dev tr FAILED"

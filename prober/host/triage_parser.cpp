@@ -93,7 +93,6 @@ void read_route(HostEvidence& e, std::string_view rest) {
   for (std::size_t i = 0; i + 1 < w.size(); ++i) {
     if (w[i] == "dev") e.route_device = printable(w[i + 1]);
     if (w[i] == "via") e.route_gateway = printable(w[i + 1]);
-    if (w[i] == "src" || w[i] == "from") e.route_source = printable(w[i + 1]);
   }
   // Route types that send nothing ("unreachable ...", "prohibit ...", "blackhole ...") name no
   // device: there is no way back.

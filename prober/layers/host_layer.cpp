@@ -51,12 +51,11 @@ void judge(const HostEvidence& e, const SshCommandOutcome& run, const targets::H
            LayerResult& result) {
   std::vector<Reason> candidates;
   for (const auto& f : e.findings) candidates.push_back(f.reason);
-  bool cut_off = run.end != End::exited;
-  if (cut_off) candidates.push_back(Reason::timeout);
+  if (e.timed_out) candidates.push_back(Reason::timeout);
   std::string detail = host::findings_text(e);
   std::string ended = ended_text(run);
   if (!ended.empty()) detail += (detail.empty() ? "" : "; ") + ended;
-  if (!cut_off && !e.complete) {
+  if (!e.timed_out && !e.complete) {
     std::string why = e.output_truncated
                           ? "its output was cut at " + std::to_string(kTriageOutputLimit / 1024) +
                                 " KiB or " + std::to_string(host::kMaxTriageLines) + " lines"

@@ -21,6 +21,12 @@ IpProtocol protocol_of(const targets::AddressSpec& address) {
   return address.preferred_ip_protocol == "ip4" ? IpProtocol::ip4 : IpProtocol::ip6;
 }
 
+// Layers run and are reported in path order (engine::Layer's order).
+void sort_in_path_order(std::vector<PlannedLayer>& layers) {
+  std::sort(layers.begin(), layers.end(),
+            [](const PlannedLayer& a, const PlannedLayer& b) { return a.layer < b.layer; });
+}
+
 std::string with_scheme(const std::string& text, const std::string& scheme) {
   return text.find("://") == std::string::npos ? scheme + "://" + text : text;
 }
@@ -45,8 +51,7 @@ void apply_layers(const std::vector<std::string>& wanted, ProberKind kind, Layer
   }
   if (listed(Layer::icmp) && !plan.find(Layer::icmp)) kept.push_back({Layer::icmp, false});
   if (listed(Layer::path) && !plan.find(Layer::path)) kept.push_back({Layer::path, false});
-  std::sort(kept.begin(), kept.end(),
-            [](const PlannedLayer& a, const PlannedLayer& b) { return a.layer < b.layer; });
+  sort_in_path_order(kept);
   plan.layers = kept;
 }
 
@@ -56,8 +61,7 @@ void add_conversation_layers(const targets::TcpModuleSpec& spec, LayerPlan& plan
   if (spec.uses_tls() && !plan.find(Layer::tls)) plan.layers.push_back({Layer::tls, true});
   if (spec.expects_ssh_banner() && !plan.find(Layer::ssh_banner))
     plan.layers.push_back({Layer::ssh_banner, true});
-  std::sort(plan.layers.begin(), plan.layers.end(),
-            [](const PlannedLayer& a, const PlannedLayer& b) { return a.layer < b.layer; });
+  sort_in_path_order(plan.layers);
 }
 
 // Through `proxy_url` the TCP connection and any TLS tunnel are curl's, to the proxy and
@@ -80,8 +84,7 @@ void add_host_layer(const ProbeOptions& options, const targets::Target& target, 
     return;
   }
   plan.layers.push_back({Layer::host, !ssh.triage.fail_on.empty()});
-  std::sort(plan.layers.begin(), plan.layers.end(),
-            [](const PlannedLayer& a, const PlannedLayer& b) { return a.layer < b.layer; });
+  sort_in_path_order(plan.layers);
 }
 
 targets::Expected<ModuleTarget> apply_module(const targets::Module& module,

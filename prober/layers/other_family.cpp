@@ -1,26 +1,12 @@
 #include "layers/other_family.hpp"
 
+#include "layers/head_start.hpp"
 #include "layers/runner.hpp"
 
 namespace reachprobe::layers {
 namespace {
 
 using engine::Status;
-
-// The head start shared with the side door: a healthy target answers well within it.
-std::chrono::nanoseconds head_start(const ProbeOptions& options) {
-  return std::min<std::chrono::nanoseconds>(std::chrono::seconds(1), options.timeout / 5);
-}
-
-bool answered(const ProbeSession& session) {
-  return session.target.port ? session.tcp_connected.value_or(false)
-                             : session.icmp_answered.value_or(false);
-}
-
-bool settled(const ProbeSession& session) {
-  return session.target.port ? session.tcp_connected.has_value()
-                             : session.icmp_answered.has_value();
-}
 
 engine::OtherFamilyProbe summarize(const ProbeReport& report, const net::ip::address& address) {
   engine::OtherFamilyProbe out;
@@ -51,13 +37,7 @@ net::awaitable<std::optional<engine::OtherFamilyProbe>> run_other_family(
     std::shared_ptr<Services> services, ProbeSession& session,
     std::shared_ptr<const ProbeOptions> options) {
   if (!session.other_family_address || !options->compare_families) co_return std::nullopt;
-  auto started = std::chrono::steady_clock::now();
-  net::steady_timer timer(services->executor);
-  while (!settled(session) && std::chrono::steady_clock::now() - started < head_start(*options)) {
-    timer.expires_after(std::chrono::milliseconds(50));
-    co_await timer.async_wait(net::use_awaitable);
-  }
-  if (answered(session)) co_return std::nullopt;
+  if (co_await front_door_answered(services->executor, session)) co_return std::nullopt;
 
   const net::ip::address address = *session.other_family_address;
   targets::Target target = session.target;

@@ -123,32 +123,18 @@ struct Companions {
   std::optional<engine::OtherFamilyProbe> other_family;
 };
 
-bool wants_side_door(const ProbeSession& session, const ProbeOptions& options) {
-  return options.ssh.triage.via && session.plan.find(Layer::host) && session.address;
-}
-
-bool wants_other_family(const ProbeSession& session, const ProbeOptions& options) {
-  return options.compare_families && session.other_family_address.has_value();
-}
-
+// Whether either companion may be wanted; each also checks its own case and returns nullopt
+// at once when it has nothing to do. Most probes have neither and skip the extra branch.
 bool wants_companions(const ProbeSession& session, const ProbeOptions& options) {
-  return wants_side_door(session, options) || wants_other_family(session, options);
+  return options.ssh.triage.via || (options.compare_families && session.other_family_address);
 }
 
 net::awaitable<Companions> run_companions(std::shared_ptr<Services> services, ProbeSession& session,
                                           std::shared_ptr<const ProbeOptions> options) {
   using namespace net::experimental::awaitable_operators;
   Companions out;
-  bool door = wants_side_door(session, *options);
-  bool other = wants_other_family(session, *options);
-  if (door && other) {
-    std::tie(out.side_door, out.other_family) = co_await (
-        run_side_door(services, session, options) && run_other_family(services, session, options));
-  } else if (door) {
-    out.side_door = co_await run_side_door(services, session, options);
-  } else if (other) {
-    out.other_family = co_await run_other_family(services, session, options);
-  }
+  std::tie(out.side_door, out.other_family) = co_await (
+      run_side_door(services, session, options) && run_other_family(services, session, options));
   co_return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "layers/head_start.hpp"
 #include "layers/module_plan.hpp"
 #include "layers/runner.hpp"
 #include "targets/target_parser.hpp"
@@ -25,17 +26,10 @@ LayerResult not_measured(const std::string& via, std::string why) {
 net::awaitable<std::optional<LayerResult>> run_side_door(
     std::shared_ptr<Services> services, ProbeSession& session,
     std::shared_ptr<const ProbeOptions> options) {
-  const std::string via = options->ssh.triage.via.value_or("");
-  // The head start: a fifth of the budget, at most a second.
-  auto head_start =
-      std::min<std::chrono::nanoseconds>(std::chrono::seconds(1), options->timeout / 5);
-  auto started = std::chrono::steady_clock::now();
-  net::steady_timer timer(services->executor);
-  while (!session.tcp_connected && std::chrono::steady_clock::now() - started < head_start) {
-    timer.expires_after(std::chrono::milliseconds(50));
-    co_await timer.async_wait(net::use_awaitable);
-  }
-  if (session.tcp_connected.value_or(false) || !session.address) co_return std::nullopt;
+  if (!options->ssh.triage.via || !session.plan.find(Layer::host) || !session.address)
+    co_return std::nullopt;
+  if (co_await front_door_answered(services->executor, session)) co_return std::nullopt;
+  const std::string via = *options->ssh.triage.via;
 
   auto target = targets::parse_target(via);
   if (!target || target->scheme != targets::Scheme::ssh)

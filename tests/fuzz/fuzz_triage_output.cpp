@@ -31,8 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size % 3 == 0) spec.critical_peers = {"198.18.3.77"};
   reachprobe::host::assess(e, spec);
   // Facts go into JSON, HTML, metrics and log lines: printable and bounded, lists capped.
-  for (const std::string* s : {&e.client, &e.server, &e.route, &e.route_device, &e.route_source,
-                               &e.route_gateway, &e.address_device, &e.route_error, &e.home})
+  for (const std::string* s : {&e.client, &e.server, &e.route, &e.route_device, &e.route_gateway,
+                               &e.address_device, &e.route_error, &e.home})
     FUZZ_CHECK(printable(*s));
   FUZZ_CHECK(e.failed_neighbors.size() <= 64 && e.mounts.size() <= 16 && e.blocked.size() <= 20 &&
              e.hung_task_lines.size() <= 5 && e.not_measured.size() <= 16);

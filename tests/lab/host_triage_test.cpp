@@ -157,29 +157,14 @@ TEST_F(HostTriageTest, AFailedNeighbourWarnsAndFailsAModuleThatSaysSo) {
     EXPECT_LT(run.elapsed_seconds, 4.0);
   }
   const std::string config = lab_->scratch_dir() + "/triage.yml";
-  WriteFile(config,
-            "modules:\n"
-            "  ssh_triage:\n"
-            "    prober: ssh\n"
-            "    timeout: 5s\n"
-            "    ssh:\n"
-            "      user: rptest\n"
-            "      key_file: " +
-                ssh_->key_file() +
-                "\n"
-                "      triage: true\n"
-                "      fail_on: [neighbor_failed]\n"
-                "  ssh_triage_peers:\n"
-                "    prober: ssh\n"
-                "    timeout: 5s\n"
-                "    ssh:\n"
-                "      user: rptest\n"
-                "      key_file: " +
-                ssh_->key_file() +
-                "\n"
-                "      triage: true\n"
-                "      fail_on: [neighbor_failed]\n"
-                "      critical_peers: [198.18.3.1]\n");
+  // Two modules alike but for critical_peers.
+  auto triage_module = [this](const std::string& name, const std::string& extra) {
+    return "  " + name + ":\n    prober: ssh\n    timeout: 5s\n    ssh:\n      user: rptest\n" +
+           "      key_file: " + ssh_->key_file() + "\n      triage: true\n" +
+           "      fail_on: [neighbor_failed]\n" + extra;
+  };
+  WriteFile(config, "modules:\n" + triage_module("ssh_triage", "") +
+                        triage_module("ssh_triage_peers", "      critical_peers: [198.18.3.1]\n"));
   const std::string host_port = std::string(kSshHost) + ":" + std::to_string(kSshHealthy);
   {
     CheckRun run =
