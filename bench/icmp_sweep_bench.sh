@@ -5,10 +5,13 @@
 # TCP/22 on every address of 198.19.0.0/16), then for each size N in $SIZES probes N
 # distinct addresses with:
 #   fping        -c 1 (one echo per target)                          ICMP
-#   reachprobe   check --no-path --count 1 ADDR ...    (dns skipped + icmp)  ICMP
-#   reachprobe   check --no-path --count 1 ADDR:22 ... (icmp + tcp connect)   ICMP+TCP
-# and prints wall time, CPU (user+sys), peak RSS and how many targets answered, plus the
-# reachprobe/fping ratios for the ICMP-only mode. A benchmark, not a test: no pass/fail.
+#   reachprobe   check --no-path --count 1 ADDR ...        (the echo sweep; human report) ICMP
+#   reachprobe   check --json --no-path --count 1 ADDR ... (the same, JSON)               ICMP
+#   reachprobe   check --json --no-path --count 1 ADDR:22 ... (icmp + tcp connect)      ICMP+TCP
+# and prints wall time, CPU (user+sys), peak RSS and how many targets answered, the
+# reachprobe/fping ratios for the ICMP-only mode, and goal 2 of the performance issue (the
+# human-report sweep's wall and CPU <= fping's, RSS <= 2x; --json CPU <= 1.5x the human
+# report's) as meets/MISSES. A benchmark, not a test: no pass/fail.
 #
 # usage: sudo bench/icmp_sweep_bench.sh [REACHPROBE_BINARY]
 # env:   REACHPROBE      binary (default: build/reachprobe under the repository root)
@@ -187,11 +190,33 @@ def count_reachprobe(path, samples):
     return r
 
 
+def count_reachprobe_text(path):
+    """The human report: a ladder per target ("  icmp  ok ..." and "verdict: ok" lines)."""
+    r = {"results": 0, "success": 0, "icmp_ok": 0, "tcp_ok": 0, "verdicts": {}}
+    with open(path) as f:
+        for line in f:
+            if line.startswith("verdict: "):
+                r["results"] += 1
+                v = line[len("verdict: "):].split()[0]
+                if v == "ok":
+                    r["success"] += 1
+                else:
+                    r["verdicts"][v] = r["verdicts"].get(v, 0) + 1
+            elif line.startswith("  icmp ") and line.split()[1] == "ok":
+                r["icmp_ok"] += 1
+    return r
+
+
 def record(kind, out, wall, timefile, toolout, rc, before_p, after_p, before_t, after_t):
     rec = {"wall": float(wall), "rc": int(rc)}
     rec.update(parse_time(timefile) if os.path.getsize(timefile) else {})
     try:
-        rec.update(count_fping(toolout) if kind == "fping" else count_reachprobe(toolout, 3))
+        if kind == "fping":
+            rec.update(count_fping(toolout))
+        elif kind == "reachprobe-text":
+            rec.update(count_reachprobe_text(toolout))
+        else:
+            rec.update(count_reachprobe(toolout, 3))
     except (OSError, ValueError, KeyError) as e:  # e.g. a run killed before its JSON was written
         rec["parse_error"] = f"{type(e).__name__}: {e}"
     d = {}
@@ -229,7 +254,7 @@ def report(files):
         print(f'{r["tool"]:<11}{r["mode"]:<10}{n:>7}{r["wall"]:>9.3f}{fmt(cpu, ".2f"):>8}'
               f'{fmt(rss, ".1f"):>9}  {replies:<13}{success:<13}{r["rc"]:>3}')
     print()
-    print("ratio reachprobe(icmp) / fping, same N (>1: reachprobe uses more)")
+    print("ratio reachprobe(icmp, human report) / fping, same N (>1: reachprobe uses more)")
     print(f'{"N":>7}{"wall":>9}{"CPU":>9}{"RSS":>9}')
     by = {(r["tool"], r["mode"], r["n"]): r for r in recs}
     for n in sorted({r["n"] for r in recs}):
@@ -248,6 +273,26 @@ def report(files):
         c = ratio(cpu)
         m = ratio(lambda r: r.get("rss_kb"))
         print(f'{n:>7}{fmt(w, ".2f"):>9}{fmt(c, ".2f"):>9}{fmt(m, ".2f"):>9}')
+    print()
+    # Goal 2 of the performance issue, per N: the human-report sweep against fping (wall, CPU,
+    # 2x RSS), and --json within 1.5x of the human-report sweep's CPU.
+    def cpu_of(r):
+        return r["user"] + r["sys"] if r and "user" in r else None
+
+    def verdict(ok):
+        return "meets" if ok else "MISSES"
+
+    for n in sorted({r["n"] for r in recs}):
+        t, j, f = by.get(("reachprobe", "icmp", n)), by.get(("reachprobe", "icmp-json", n)), by.get(("fping", "icmp", n))
+        if not t or not f or cpu_of(t) is None or cpu_of(f) is None:
+            continue
+        print(f"goal N={n}: wall {t['wall']:.3f} s <= fping {f['wall']:.3f} s: {verdict(t['wall'] <= f['wall'])}; "
+              f"CPU {cpu_of(t):.2f} s <= fping {cpu_of(f):.2f} s: {verdict(cpu_of(t) <= cpu_of(f))}; "
+              f"RSS {t['rss_kb'] / 1024:.1f} MiB <= 2 x fping {f['rss_kb'] / 1024:.1f} MiB: "
+              f"{verdict(t['rss_kb'] <= 2 * f['rss_kb'])}")
+        if j and cpu_of(j) is not None and cpu_of(t) > 0:
+            print(f"goal N={n}: --json CPU {cpu_of(j):.2f} s = {cpu_of(j) / cpu_of(t):.2f} x the human report's "
+                  f"(<= 1.5 x): {verdict(cpu_of(j) <= 1.5 * cpu_of(t))}")
     print()
     print("kernel counters per kept run (prober ns unless noted; softnet drops are host-wide)")
     h2 = f'{"tool":<11}{"mode":<10}{"N":>7}{"echo out":>10}{"reply in":>10}{"tgt echo in":>13}{"tgt reply":>11}{"listen ovf":>12}{"veth drop":>11}{"softnet drop":>14}'
@@ -293,7 +338,8 @@ lab_verify_listener "$ns_p"
 
 # ---- measurements ----------------------------------------------------------------------
 # run_one TAG TOOL MODE N CMD... : runs CMD in the prober namespace under GNU time, REPEAT
-# times, and keeps the fastest run's record in $work/TAG.json.
+# times, and keeps the fastest run's record in $work/TAG.json. TOOL: fping, reachprobe (JSON
+# output) or reachprobe-text (the human report), recorded as reachprobe.
 records=()
 run_one() {
   local tag=$1 tool=$2 mode=$3 n=$4
@@ -316,12 +362,12 @@ run_one() {
       "$python" "$work/helper.py" record fping "$rec.json" "$wall" "$rec.time" "$rec.err" "$rc" \
         "$rec.p0" "$rec.p1" "$rec.t0" "$rec.t1"
     else
-      "$python" "$work/helper.py" record reachprobe "$rec.json" "$wall" "$rec.time" "$rec.out" "$rc" \
+      "$python" "$work/helper.py" record "$tool" "$rec.json" "$wall" "$rec.time" "$rec.out" "$rc" \
         "$rec.p0" "$rec.p1" "$rec.t0" "$rec.t1"
     fi
     if ((rc == 124 || rc == 137)); then
       echo "  $tool $mode N=$n run $i: killed after ${run_timeout}s" >&2
-    elif [[ $tool == reachprobe && $rc -ne 0 && $rc -ne 1 ]] || [[ $tool == fping && $rc -gt 1 ]]; then
+    elif [[ $tool == reachprobe* && $rc -ne 0 && $rc -ne 1 ]] || [[ $tool == fping && $rc -gt 1 ]]; then
       echo "  $tool $mode N=$n run $i: exit $rc: $(head -c 400 "$rec.err")" >&2
     fi
     printf '  %-10s %-9s N=%-6s run %d: %8.3f s (exit %d)\n' "$tool" "$mode" "$n" "$i" "$wall" "$rc"
@@ -330,7 +376,7 @@ run_one() {
       best_wall=$wall
     fi
   done
-  "$python" - "$best.json" "$work/$tag.json" "$tool" "$mode" "$n" <<'PY'
+  "$python" - "$best.json" "$work/$tag.json" "${tool%-text}" "$mode" "$n" <<'PY'
 import json, sys
 src, dst, tool, mode, n = sys.argv[1:]
 with open(src) as f:
@@ -352,7 +398,7 @@ echo "  load average before: $(loadavg) (other work on the machine skews the fig
 echo "  open files: soft $(ulimit -Sn), hard $(ulimit -Hn) (reachprobe raises its soft limit to the hard one)"
 echo "  host net.core.netdev_max_backlog=$(cat /proc/sys/net/core/netdev_max_backlog) (global, not changed)"
 echo "  fping:      fping -c 1 -q -i $fping_interval -r 0 -t $fping_timeout_ms ADDR...   (-r is a no-op with -c)"
-echo "  reachprobe: reachprobe check --json --no-path --count 1 --timeout $rp_timeout ADDR... | ADDR:22..."
+echo "  reachprobe: reachprobe check [--json] --no-path --count 1 --timeout $rp_timeout ADDR... | ADDR:22..."
 echo "  each measurement runs $repeat time(s); the fastest run is kept"
 echo
 
@@ -368,7 +414,9 @@ for n in "${size_list[@]}"; do
   mapfile -t tcp_targets <"$tcp"
   run_one "fping.$n" fping icmp "$n" \
     fping -c 1 -q -i "$fping_interval" -r 0 -t "$fping_timeout_ms" "${addrs[@]}"
-  run_one "rp_icmp.$n" reachprobe icmp "$n" \
+  run_one "rp_icmp.$n" reachprobe-text icmp "$n" \
+    "$reachprobe" check --no-path --count 1 --timeout "$rp_timeout" "${addrs[@]}"
+  run_one "rp_icmp_json.$n" reachprobe icmp-json "$n" \
     "$reachprobe" check --json --no-path --count 1 --timeout "$rp_timeout" "${addrs[@]}"
   run_one "rp_tcp.$n" reachprobe icmp+tcp "$n" \
     "$reachprobe" check --json --no-path --count 1 --timeout "$rp_timeout" "${tcp_targets[@]}"

@@ -4,6 +4,7 @@
 #include "exporters/json_values.hpp"
 
 #include <cmath>
+#include <utility>
 
 namespace reachprobe::exporters {
 namespace {
@@ -18,6 +19,15 @@ double secs(std::chrono::nanoseconds d) {
 // Seconds rounded to the microsecond: a report, not a trace.
 double round_us(double s) {
   return std::round(s * 1e6) / 1e6;
+}
+
+// An object with room for `keys` members: ordered_json keeps them in a vector whose pairs
+// have const keys, so every reallocation copies each key (most are longer than the short-string
+// buffer) and this was a third of the cost of writing a report.
+json object_for(std::size_t keys) {
+  json out = json::object();
+  out.get_ref<json::object_t&>().reserve(keys);
+  return out;
 }
 
 json address_or_null(const std::optional<net::ip::address>& a) {
@@ -60,7 +70,7 @@ struct EvidenceWriter {
     }
     json addresses = json::array();
     for (const auto& a : e.addresses) addresses.push_back(a.to_string());
-    out["addresses"] = addresses;
+    out["addresses"] = std::move(addresses);
     if (e.query) out["query"] = query_json(*e.query);
   }
   // A dns module's query to the DNS server under test.
@@ -86,7 +96,7 @@ struct EvidenceWriter {
     out["reply_ttl"] = e.reply_ttl ? json(*e.reply_ttl) : json(nullptr);
     json errors = json::array();
     for (const auto& err : e.errors) errors.push_back(icmp_error_json(err));
-    out["errors"] = errors;
+    out["errors"] = std::move(errors);
   }
   void operator()(const engine::PathEvidence& e) const {
     out["method"] = e.method;
@@ -171,7 +181,7 @@ struct EvidenceWriter {
 };
 
 json layer_json(const engine::LayerResult& l) {
-  json out;
+  json out = object_for(20);
   out["layer"] = std::string(engine::to_string(l.layer));
   out["status"] = std::string(engine::to_string(l.status));
   if (l.reason != engine::Reason::none) out["reason"] = std::string(engine::to_string(l.reason));
@@ -196,10 +206,10 @@ json path_json(const engine::ProbeReport& report) {
     if (!hop.other_addresses.empty()) {
       json others = json::array();
       for (const auto& a : hop.other_addresses) others.push_back(a.to_string());
-      h["other_addresses"] = others;
+      h["other_addresses"] = std::move(others);
     }
     h["destination"] = hop.is_destination;
-    hops.push_back(h);
+    hops.push_back(std::move(h));
   }
   return hops;
 }
@@ -207,7 +217,7 @@ json path_json(const engine::ProbeReport& report) {
 }  // namespace
 
 json to_json(const engine::ProbeReport& report) {
-  json out;
+  json out = object_for(9);
   out["target"] = report.target.text;
   out["module"] = report.module;
   out["success"] = report.success;
@@ -220,8 +230,9 @@ json to_json(const engine::ProbeReport& report) {
       {"offender", address_or_null(v.offender)},
       {"summary", v.summary}};
   json layers = json::array();
+  layers.get_ref<json::array_t&>().reserve(report.layers.size());
   for (const auto& l : report.layers) layers.push_back(layer_json(l));
-  out["layers"] = layers;
+  out["layers"] = std::move(layers);
   out["path"] = path_json(report);
   // Only when measured: the family in use failed at the path or transport layers.
   if (const auto& o = report.other_family) {
@@ -244,21 +255,24 @@ json to_json(const engine::ProbeReport& report) {
 json to_json_document(const std::vector<engine::ProbeReport>& reports) {
   json results = json::array();
   for (const auto& r : reports) results.push_back(to_json(r));
-  return {{"results", results}};
+  json document;
+  document["results"] = std::move(results);
+  return document;
 }
 
 std::string JsonDocumentStream::element(const engine::ProbeReport& report) {
-  // An element of "results" sits two levels deep: every line of its own dump gets four more
-  // spaces (a string's newlines are escaped, so every line break is the dump's own).
-  std::string dumped =
-      to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
-  std::string out = count_++ == 0 ? "\n    " : ",\n    ";
-  out.reserve(out.size() + dumped.size() + dumped.size() / 8);
-  for (char c : dumped) {
-    out += c;
-    if (c == '\n') out += "    ";
-  }
+  std::string out;
+  append_element(report, out);
   return out;
+}
+
+void JsonDocumentStream::append_element(const engine::ProbeReport& report, std::string& out) {
+  out += count_++ == 0 ? "\n    " : ",\n    ";
+  // Serialized straight into `out`, already two levels deep (current_indent 4), which is what
+  // dump(2) does for an element of "results": no string of its own, no re-indenting copy.
+  nlohmann::detail::serializer<json> serializer(nlohmann::detail::output_adapter<char>(out), ' ',
+                                                nlohmann::json::error_handler_t::replace);
+  serializer.dump(to_json(report), true, false, 2, 4);
 }
 
 }  // namespace reachprobe::exporters

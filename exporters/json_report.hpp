@@ -19,6 +19,8 @@ class JsonDocumentStream {
  public:
   std::string begin() const { return "{\n  \"results\": ["; }
   std::string element(const engine::ProbeReport& report);
+  // element() appended to `out`, without a copy of its text.
+  void append_element(const engine::ProbeReport& report, std::string& out);
   std::string end() const { return count_ == 0 ? "]\n}" : "\n  ]\n}"; }
 
  private:

@@ -176,73 +176,73 @@ std::string render_ladder(const engine::ProbeReport& r) {
   return out.str();
 }
 
-SideBySideColumn side_by_side_column(const engine::ProbeReport& report) {
-  SideBySideColumn column{report.target.text, verdict_text(report), {}};
-  for (Layer layer : engine::kAllLayers) {
-    if (const auto* l = report.find(layer)) {
-      bool makes_row = !(l->status == Status::skipped && l->detail == "not asked for");
-      column.cells.push_back({layer, status_cell(*l), makes_row});
-    }
-  }
-  return column;
+std::uint16_t SideBySideTable::intern(const std::string& text) {
+  auto [it, added] = index_.emplace(text, static_cast<std::uint16_t>(texts_.size() + 1));
+  if (added) texts_.push_back(text);
+  return it->second;
 }
 
-std::string render_side_by_side(const std::vector<SideBySideColumn>& columns) {
-  auto cell_of = [](const SideBySideColumn& c, Layer layer) -> const SideBySideColumn::Cell* {
-    for (const auto& cell : c.cells)
-      if (cell.layer == layer) return &cell;
-    return nullptr;
-  };
-  std::vector<Layer> rows;
-  for (Layer layer : engine::kAllLayers) {
-    for (const auto& c : columns) {
-      const auto* cell = cell_of(c, layer);
-      if (cell != nullptr && cell->makes_row) {
-        rows.push_back(layer);
-        break;
-      }
+void SideBySideTable::add(const engine::ProbeReport& report) {
+  Column column{report.target.text, intern(verdict_text(report)), {}};
+  for (std::size_t i = 0; i < engine::kAllLayers.size(); ++i) {
+    if (const auto* l = report.find(engine::kAllLayers[i])) {
+      bool makes_row = !(l->status == Status::skipped && l->detail == "not asked for");
+      column.cells[i] =
+          static_cast<std::uint16_t>(intern(status_cell(*l)) | (makes_row ? kMakesRow : 0));
     }
   }
+  columns_.push_back(std::move(column));
+}
+
+std::string SideBySideTable::render() const {
+  std::vector<std::size_t> rows;  // indexes into kAllLayers
+  for (std::size_t i = 0; i < engine::kAllLayers.size(); ++i) {
+    if (std::any_of(columns_.begin(), columns_.end(),
+                    [i](const Column& c) { return (c.cells[i] & kMakesRow) != 0; }))
+      rows.push_back(i);
+  }
   std::vector<std::size_t> widths;
-  for (const auto& c : columns) {
-    std::size_t w = std::max(c.target.size(), c.verdict.size());
-    for (Layer layer : rows) {
-      if (const auto* cell = cell_of(c, layer)) w = std::max(w, cell->text.size());
+  widths.reserve(columns_.size());
+  for (const auto& c : columns_) {
+    std::size_t w = std::max(c.target.size(), text_of(c.verdict).size());
+    for (auto i : rows) {
+      if (c.cells[i] != 0) w = std::max(w, text_of(c.cells[i]).size());
     }
     widths.push_back(w + 2);
   }
   std::string header = pad("layer", 15);
-  for (std::size_t i = 0; i < columns.size(); ++i) header += pad(columns[i].target, widths[i]);
+  for (std::size_t i = 0; i < columns_.size(); ++i) header += pad(columns_[i].target, widths[i]);
   std::string out = row(header);
-  for (Layer layer : rows) {
-    std::string line = pad(std::string(engine::to_string(layer)), 15);
-    for (std::size_t i = 0; i < columns.size(); ++i) {
-      const auto* cell = cell_of(columns[i], layer);
-      line += pad(cell ? cell->text : "-", widths[i]);
+  static const std::string kAbsent = "-";
+  for (auto layer : rows) {
+    std::string line = pad(std::string(engine::to_string(engine::kAllLayers[layer])), 15);
+    for (std::size_t i = 0; i < columns_.size(); ++i) {
+      auto cell = columns_[i].cells[layer];
+      line += pad(cell != 0 ? text_of(cell) : kAbsent, widths[i]);
     }
     out += row(line);
   }
   std::string verdicts = pad("verdict", 15);
-  for (std::size_t i = 0; i < columns.size(); ++i) verdicts += pad(columns[i].verdict, widths[i]);
+  for (std::size_t i = 0; i < columns_.size(); ++i)
+    verdicts += pad(text_of(columns_[i].verdict), widths[i]);
   return out + row(verdicts);
 }
 
 std::string render_side_by_side(const std::vector<engine::ProbeReport>& reports) {
-  std::vector<SideBySideColumn> columns;
-  columns.reserve(reports.size());
-  for (const auto& r : reports) columns.push_back(side_by_side_column(r));
-  return render_side_by_side(columns);
+  SideBySideTable table;
+  for (const auto& r : reports) table.add(r);
+  return table.render();
 }
 
 std::string TextReportStream::add(const engine::ProbeReport& report) {
-  std::string out = columns_.empty() ? "" : "\n";
+  std::string out = table_.size() == 0 ? "" : "\n";
   out += render_ladder(report);
-  columns_.push_back(side_by_side_column(report));
+  table_.add(report);
   return out;
 }
 
 std::string TextReportStream::finish() const {
-  return columns_.size() > 1 ? "\n" + render_side_by_side(columns_) : "";
+  return table_.size() > 1 ? "\n" + table_.render() : "";
 }
 
 std::string render_text(const std::vector<engine::ProbeReport>& reports) {

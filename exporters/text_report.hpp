@@ -1,6 +1,10 @@
 #pragma once
+#include <array>
+#include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -15,23 +19,35 @@ std::string render_text(const std::vector<engine::ProbeReport>& reports);
 std::string render_ladder(const engine::ProbeReport& report);
 std::string render_side_by_side(const std::vector<engine::ProbeReport>& reports);
 
-// What the side-by-side table keeps of one report: a few short strings instead of the whole
-// report, so that `check` can print each ladder and let its report go (10,000 reports kept
-// until the end were most of a sweep's memory).
-struct SideBySideColumn {
-  std::string target;
-  std::string verdict;
-  // The report's layers in kAllLayers order: the cell text, and whether the layer gives the
-  // table its row (every layer but one skipped as "not asked for").
-  struct Cell {
-    engine::Layer layer;
-    std::string text;
-    bool makes_row;
+// The side-by-side table, built one report at a time. It keeps of each report its target's
+// text and, per layer, an index into the few distinct cell texts ("ok", "fail timeout", ...)
+// rather than the strings themselves, so that `check` can print each ladder and let its
+// report go: a sweep of 10,000 targets keeps about 60 bytes a target for the table.
+class SideBySideTable {
+ public:
+  void add(const engine::ProbeReport& report);
+  std::size_t size() const { return columns_.size(); }
+  std::string render() const;
+
+ private:
+  // A cell: 0 when the report has no such layer, else the text's index + 1, with kMakesRow
+  // set when the layer gives the table its row (every layer but one skipped as "not asked
+  // for").
+  static constexpr std::uint16_t kMakesRow = 0x8000;
+  struct Column {
+    std::string target;
+    std::uint16_t verdict;
+    std::array<std::uint16_t, engine::kAllLayers.size()> cells;
   };
-  std::vector<Cell> cells;
+  std::uint16_t intern(const std::string& text);
+  const std::string& text_of(std::uint16_t cell) const {
+    return texts_[static_cast<std::size_t>(cell & 0x7fff) - 1];
+  }
+
+  std::vector<std::string> texts_;
+  std::unordered_map<std::string, std::uint16_t> index_;
+  std::deque<Column> columns_;  // no doubling of a vector's copy at 10,000 columns
 };
-SideBySideColumn side_by_side_column(const engine::ProbeReport& report);
-std::string render_side_by_side(const std::vector<SideBySideColumn>& columns);
 
 // render_text() one report at a time: add() returns the text to print now (the report's ladder
 // and the blank line before it), finish() the table after the last ladder.
@@ -41,7 +57,7 @@ class TextReportStream {
   std::string finish() const;
 
  private:
-  std::vector<SideBySideColumn> columns_;
+  SideBySideTable table_;
 };
 
 }  // namespace reachprobe::exporters

@@ -1,5 +1,6 @@
 // argv -> command; nothing else lives here.
 #include <iostream>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,7 @@ int main(int argc, char** argv) {
     return args.empty() ? 2 : 0;
   }
   const std::string command = args[0];
-  std::vector<std::string> rest(args.begin() + 1, args.end());
+  auto rest = std::span<const std::string>(args).subspan(1);
   if (command == "check") return reachprobe::cli::run_check_command(rest);
   if (command == "version" || command == "--version") {
     std::cout << "reachprobe " << REACHPROBE_VERSION << "\n";

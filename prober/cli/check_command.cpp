@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "cli/flags.hpp"
 #include "exporters/json_report.hpp"
 #include "exporters/text_report.hpp"
+#include "layers/echo_sweep.hpp"
 #include "layers/module_plan.hpp"
 #include "layers/runner.hpp"
 #include "targets/config_loader.hpp"
@@ -22,6 +24,7 @@ namespace {
 using engine::ProbeReport;
 
 struct PlannedTarget {
+  std::size_t index;  // in the order given, for the printer
   targets::Target target;
   engine::LayerPlan plan;
 };
@@ -52,30 +55,25 @@ struct Progress {
   net::steady_timer wake;
 };
 
-ProbeReport internal_error_report(const PlannedTarget& planned, const std::string& what) {
-  ProbeReport report;
-  report.target = planned.target;
-  report.module = planned.plan.module;
-  report.verdict.summary = "internal error while probing: " + what;
-  return report;
-}
-
 // Prints each report once it and every report before it are done, in the order the targets
 // were given, and lets it go: a sweep of 10,000 targets keeps only the reports that finished
 // ahead of an earlier, slower one (and, for the text table, a few strings per target).
 class OrderedPrinter {
  public:
-  OrderedPrinter(bool json, std::size_t count) : json_(json), waiting_(count) {
+  explicit OrderedPrinter(bool json) : json_(json) {
     if (json_) out_ += json_stream_.begin();
   }
 
   void finished(std::size_t index, ProbeReport report) {
     all_ok_ = all_ok_ && report.success;
-    waiting_[index] = std::move(report);
-    while (next_ < waiting_.size() && waiting_[next_]) {
-      out_ += json_ ? json_stream_.element(*waiting_[next_]) : text_stream_.add(*waiting_[next_]);
-      waiting_[next_].reset();
-      ++next_;
+    if (index != next_) {
+      waiting_.emplace(index, std::move(report));
+      return;
+    }
+    print(report);
+    while (!waiting_.empty() && waiting_.begin()->first == next_) {
+      print(waiting_.begin()->second);
+      waiting_.erase(waiting_.begin());
     }
     if (out_.size() >= kFlushBytes) flush();
   }
@@ -95,9 +93,17 @@ class OrderedPrinter {
     std::cout.write(out_.data(), static_cast<std::streamsize>(out_.size()));
     out_.clear();
   }
+  void print(const ProbeReport& report) {
+    if (json_)
+      json_stream_.append_element(report, out_);
+    else
+      out_ += text_stream_.add(report);
+    ++next_;
+  }
 
   bool json_;
-  std::vector<std::optional<ProbeReport>> waiting_;
+  // Only the reports that finished ahead of an earlier, slower one.
+  std::map<std::size_t, ProbeReport> waiting_;
   std::size_t next_ = 0;
   bool all_ok_ = true;
   std::string out_;
@@ -114,8 +120,7 @@ net::awaitable<void> probe_one(std::shared_ptr<layers::Services> services,
   try {
     report = co_await layers::run_target(services, planned.target, planned.plan, options);
   } catch (const std::exception& e) {
-    // A bug, never a network outcome: say so rather than invent a reason.
-    report = internal_error_report(planned, e.what());
+    report = layers::internal_error_report(planned.target, planned.plan.module, e.what());
   }
   printer->finished(index, std::move(report));
   --progress->active;
@@ -123,22 +128,36 @@ net::awaitable<void> probe_one(std::shared_ptr<layers::Services> services,
   progress->wake.cancel();
 }
 
+// Targets that are nothing but an echo to an IP literal go to one sweep (fping's model); the
+// rest get a coroutine tree each, at most `concurrency_limit` at a time.
 net::awaitable<void> probe_all(std::shared_ptr<layers::Services> services,
-                               std::vector<PlannedTarget> planned, layers::ProbeOptions options,
+                               std::vector<PlannedTarget> planned,
+                               std::vector<layers::SweepTarget> swept, layers::ProbeOptions options,
                                std::shared_ptr<OrderedPrinter> printer) {
   auto executor = co_await net::this_coro::executor;
   auto progress = std::make_shared<Progress>(executor);
-  progress->remaining = planned.size();
+  progress->remaining = planned.size() + swept.size();
   std::size_t limit = concurrency_limit(options);
   auto shared_options = std::make_shared<const layers::ProbeOptions>(std::move(options));
-  for (std::size_t i = 0; i < planned.size(); ++i) {
+  if (!swept.empty()) {
+    auto done = [printer, progress](std::size_t index, ProbeReport report) {
+      printer->finished(index, std::move(report));
+      --progress->remaining;
+      progress->wake.cancel();
+    };
+    net::co_spawn(executor,
+                  layers::run_echo_sweep(services, std::move(swept), shared_options, done),
+                  net::detached);
+  }
+  for (auto& p : planned) {
     while (progress->active >= limit) {
       progress->wake.expires_after(std::chrono::seconds(1));
       co_await progress->wake.async_wait(use_result);
     }
     ++progress->active;
+    auto index = p.index;
     net::co_spawn(executor,
-                  probe_one(services, progress, printer, i, std::move(planned[i]), shared_options),
+                  probe_one(services, progress, printer, index, std::move(p), shared_options),
                   net::detached);
   }
   while (progress->remaining > 0) {
@@ -185,14 +204,20 @@ int run_check_command(std::span<const std::string> args) {
     module = it->second;
   }
 
+  net::io_context io(1);
+  auto services = std::make_shared<layers::Services>(io.get_executor());
   std::vector<PlannedTarget> planned;
+  std::vector<layers::SweepTarget> swept;
+  const std::size_t target_count = flags->targets.size();
   bool needs_dns = false;
-  for (const auto& text : flags->targets) {
-    PlannedTarget p;
+  for (std::size_t i = 0; i < target_count; ++i) {
+    const auto& text = flags->targets[i];
+    PlannedTarget p{i, {}, {}};
     if (module) {
       auto applied = layers::apply_module(*module, text, flags->probe);
       if (!applied) return usage_error(applied.error());
-      p = {std::move(applied->target), std::move(applied->plan)};
+      p.target = std::move(applied->target);
+      p.plan = std::move(applied->plan);
     } else {
       auto target = targets::parse_target(text);
       if (!target) return usage_error(target.error());
@@ -200,18 +225,25 @@ int run_check_command(std::span<const std::string> args) {
           engine::plan_for(*target, flags->probe.trace_path, flags->probe.ssh.has_credentials());
       if (!plan) return usage_error(plan.error());
       layers::add_host_layer(flags->probe, *target, *plan);
-      p = {std::move(target).value(), std::move(plan).value()};
+      p.target = std::move(target).value();
+      p.plan = std::move(plan).value();
+    }
+    // The ICMP socket is opened here, so a target that cannot have one is probed alone (its
+    // path trace stands in for the echo).
+    if (auto sweep = layers::as_sweep_target(i, p.target, p.plan, flags->probe);
+        sweep && services->icmp.open(p.target.host.find(':') != std::string::npos)) {
+      swept.push_back(std::move(*sweep));
+      continue;
     }
     needs_dns = needs_dns || !p.target.host_is_ip_literal;
     planned.push_back(std::move(p));
   }
+  flags->targets = {};  // the reports carry each target's text from here on
   if (const auto& via = flags->probe.ssh.triage.via) {
     auto door = targets::parse_target(*via);
     needs_dns = needs_dns || (door && !door->host_is_ip_literal);
   }
 
-  net::io_context io(1);
-  auto services = std::make_shared<layers::Services>(io.get_executor());
   if (needs_dns || flags->dns_server) {
     auto resolver = net_io::DnsResolver::create(io.get_executor(), flags->dns_server);
     if (!resolver) {
@@ -222,8 +254,10 @@ int run_check_command(std::span<const std::string> args) {
     }
   }
 
-  auto printer = std::make_shared<OrderedPrinter>(flags->json, planned.size());
-  net::co_spawn(io, probe_all(services, std::move(planned), flags->probe, printer), net::detached);
+  auto printer = std::make_shared<OrderedPrinter>(flags->json);
+  net::co_spawn(io,
+                probe_all(services, std::move(planned), std::move(swept), flags->probe, printer),
+                net::detached);
   io.run();
   printer->finish();
   return printer->all_ok() ? 0 : 1;

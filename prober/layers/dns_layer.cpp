@@ -100,6 +100,26 @@ net::awaitable<LayerResult> run_dns_layer(ProbeSession& session, Deadline deadli
   co_return co_await resolve_target_name(session, deadline);
 }
 
+LayerResult resolve_ip_literal(ProbeSession& session) {
+  auto started = std::chrono::steady_clock::now();
+  LayerResult result;
+  result.layer = engine::Layer::dns;
+  result.required = true;
+  DnsEvidence evidence;
+  evidence.name = session.target.host;
+  boost::system::error_code ec;
+  auto address = net::ip::make_address(session.target.host, ec);
+  evidence.ip_literal = true;
+  evidence.addresses = {address};
+  session.address = address;
+  result.status = Status::skipped;
+  result.detail = "IP literal, no query needed";
+  admit_addresses(session, evidence.addresses, result);
+  result.duration = std::chrono::steady_clock::now() - started;
+  result.evidence = std::move(evidence);
+  return result;
+}
+
 net::awaitable<LayerResult> resolve_target_name(ProbeSession& session, Deadline deadline) {
   auto started = std::chrono::steady_clock::now();
   LayerResult result;
@@ -112,18 +132,7 @@ net::awaitable<LayerResult> resolve_target_name(ProbeSession& session, Deadline 
     r.evidence = evidence;
   };
 
-  if (session.target.host_is_ip_literal) {
-    boost::system::error_code ec;
-    auto address = net::ip::make_address(session.target.host, ec);
-    evidence.ip_literal = true;
-    evidence.addresses = {address};
-    session.address = address;
-    result.status = Status::skipped;
-    result.detail = "IP literal, no query needed";
-    admit_addresses(session, evidence.addresses, result);
-    finish(result);
-    co_return result;
-  }
+  if (session.target.host_is_ip_literal) co_return resolve_ip_literal(session);
   auto* resolver = session.services.resolver.get();
   if (resolver == nullptr) {
     result.status = Status::fail;

@@ -71,6 +71,12 @@ struct ProbeOptions {
   std::shared_ptr<const targets::AllowList> allow_list;
 };
 
+// Pacing shared by the icmp and path layers: echoes fit in half the budget, at most 100 ms
+// apart, so a healthy check ends in a few hundred milliseconds.
+std::chrono::nanoseconds probe_interval(const ProbeOptions& options);
+// How long one echo or path probe is waited for before it counts as lost.
+std::chrono::nanoseconds probe_wait(const ProbeOptions& options);
+
 // Process-wide machinery shared by every probe; it outlives every probe coroutine.
 struct Services {
   explicit Services(net::any_io_executor ex) : executor(ex), icmp(ex), curl(ex) {}
@@ -116,11 +122,8 @@ struct ProbeSession {
   std::chrono::nanoseconds ssh_auth_duration{0};  // the host layer's slow_nss evidence
   std::string ssh_user() const;
 
-  // Pacing shared by the icmp and path layers: echoes fit in half the budget, at most 100 ms
-  // apart, so a healthy check ends in a few hundred milliseconds.
-  std::chrono::nanoseconds probe_interval() const;
-  // How long one echo or path probe is waited for before it counts as lost.
-  std::chrono::nanoseconds probe_wait() const;
+  std::chrono::nanoseconds probe_interval() const { return layers::probe_interval(options); }
+  std::chrono::nanoseconds probe_wait() const { return layers::probe_wait(options); }
 };
 
 }  // namespace reachprobe::layers

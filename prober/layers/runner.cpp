@@ -203,6 +203,21 @@ net::awaitable<ProbeReport> run_target(std::shared_ptr<Services> services, targe
   }
   if (session.address && !session.target.port) co_await require_path_without_icmp(session, report);
   if (other_family && failed_below_application(report)) report.other_family = other_family;
+  finish_report(session, report, started);
+  co_return report;
+}
+
+ProbeReport internal_error_report(targets::Target target, std::string module,
+                                  const std::string& what) {
+  ProbeReport report;
+  report.target = std::move(target);
+  report.module = std::move(module);
+  report.verdict.summary = "internal error while probing: " + what;
+  return report;
+}
+
+void finish_report(const ProbeSession& session, ProbeReport& report,
+                   std::chrono::steady_clock::time_point started) {
   report.duration = std::chrono::steady_clock::now() - started;
   // libcurl or libssh missing is this machine's fault, not the target's: no layer is blamed.
   if (session.web && session.web->code == CURLE_FAILED_INIT) {
@@ -214,7 +229,6 @@ net::awaitable<ProbeReport> run_target(std::shared_ptr<Services> services, targe
       report.prober_error = "the prober cannot make SSH sessions: " + *why;
   }
   classify::apply_verdict(report);
-  co_return report;
 }
 
 }  // namespace reachprobe::layers

@@ -32,8 +32,16 @@ class EchoBatch {
       : outcomes(size), wake_(std::move(executor)) {}
 
   std::vector<EchoOutcome> outcomes;
+  // With track_settled, the indexes of outcomes the receive loop settled since the owner last
+  // took them: a sweep of thousands of targets looks at those, not at every outcome per wake.
+  bool track_settled = false;
+  std::vector<std::size_t> settled;
 
   void notify() { wake_.cancel(); }
+  void settle(std::size_t index) {
+    if (track_settled) settled.push_back(index);
+    notify();
+  }
   // Returns when notified or at `until`, whichever comes first.
   net::awaitable<void> wait_until(std::chrono::steady_clock::time_point until) {
     wake_.expires_at(until);

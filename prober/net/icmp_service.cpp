@@ -40,7 +40,7 @@ struct IcmpService::Channel {
     return std::nullopt;
   }
 
-  EchoOutcome* lookup(std::uint16_t seq, std::shared_ptr<EchoBatch>& keep) {
+  EchoOutcome* lookup(std::uint16_t seq, std::shared_ptr<EchoBatch>& keep, std::size_t& index) {
     auto it = pending.find(seq);
     if (it == pending.end()) return nullptr;
     keep = it->second.batch.lock();
@@ -48,7 +48,8 @@ struct IcmpService::Channel {
       pending.erase(it);
       return nullptr;
     }
-    auto& outcome = keep->outcomes[it->second.index];
+    index = it->second.index;
+    auto& outcome = keep->outcomes[index];
     return outcome.kind == EchoOutcome::Kind::pending ? &outcome : nullptr;
   }
 
@@ -220,7 +221,8 @@ void IcmpService::Channel::on_datagram(std::span<const std::uint8_t> data,
   auto sender = parsed.source ? parsed.source : to_address(from);
   if (!sender) return;
   std::shared_ptr<EchoBatch> batch;
-  EchoOutcome* outcome = lookup(parsed.seq, batch);
+  std::size_t index = 0;
+  EchoOutcome* outcome = lookup(parsed.seq, batch, index);
   if (outcome == nullptr) return;
   timespec arrived = stamp ? *stamp : wall_now();
   if (parsed.kind == ParsedIcmp::Kind::echo_reply) {
@@ -234,7 +236,7 @@ void IcmpService::Channel::on_datagram(std::span<const std::uint8_t> data,
   }
   outcome->rtt_seconds = std::max(0.0, seconds_between(outcome->sent_wall, arrived));
   pending.erase(parsed.seq);
-  batch->notify();
+  batch->settle(index);
 }
 
 void IcmpService::Channel::on_queued_error(const QueuedError& queued) {
@@ -242,14 +244,15 @@ void IcmpService::Channel::on_queued_error(const QueuedError& queued) {
   auto quoted = parse_quoted_echo(queued.payload, v6);
   if (!quoted) return;
   std::shared_ptr<EchoBatch> batch;
-  EchoOutcome* outcome = lookup(quoted->second, batch);
+  std::size_t index = 0;
+  EchoOutcome* outcome = lookup(quoted->second, batch, index);
   if (outcome == nullptr) return;
   outcome->kind = EchoOutcome::Kind::error;
   outcome->error = queued.icmp;
   timespec arrived = queued.received_at ? *queued.received_at : wall_now();
   outcome->rtt_seconds = std::max(0.0, seconds_between(outcome->sent_wall, arrived));
   pending.erase(quoted->second);
-  batch->notify();
+  batch->settle(index);
 }
 
 IcmpService::IcmpService(net::any_io_executor executor) : executor_(std::move(executor)) {}
@@ -353,7 +356,12 @@ net::awaitable<void> IcmpService::send_echo(std::shared_ptr<EchoBatch> batch, st
 }
 
 void IcmpService::release(EchoBatch& batch) {
-  for (auto& outcome : batch.outcomes) {
+  release(batch, 0, batch.outcomes.size());
+}
+
+void IcmpService::release(EchoBatch& batch, std::size_t from, std::size_t to) {
+  for (std::size_t i = from; i < to && i < batch.outcomes.size(); ++i) {
+    const auto& outcome = batch.outcomes[i];
     if (!outcome.seq) continue;
     auto& channel = outcome.to.is_v6() ? v6_ : v4_;
     if (channel) {

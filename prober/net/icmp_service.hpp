@@ -29,6 +29,8 @@ class IcmpService {
 
   // Forgets the batch's outstanding sequence numbers; late answers are then ignored.
   void release(EchoBatch& batch);
+  // The same for outcomes [from, to) only: one target of a sweep's shared batch.
+  void release(EchoBatch& batch, std::size_t from, std::size_t to);
 
   // Closes the sockets and ends the receive loops so the io_context can finish.
   void shutdown();

@@ -338,6 +338,51 @@ TEST_F(LabTest, BareHostEchoProhibitedByRouterNamesTheRouter) {
   ExpectFailure(CheckJson({"198.18.3.2"}), "icmp/admin_prohibited", kR2, 3.0);
 }
 
+// Bare hosts under --no-path are probed together by the echo sweep (layers/echo_sweep.cpp), on
+// raw and on ping sockets: each target gets its own verdict and offender, in the order given,
+// within its own deadline, beside healthy ones (the sweep's reports are run_target's, shown by
+// tests/integration/echo_sweep_test.cpp).
+TEST_F(LabTest, SweepGivesEachBareHostItsOwnVerdict) {
+  for (const char* extra : {"198.18.3.3/24", "198.18.3.4/24"})
+    lab_->must(Node::kTarget, std::string("ip addr add ") + extra + " dev " + kTargetLink);
+  lab_->nft(Node::kTarget, InputChain("ip daddr 198.18.3.3 icmp type echo-request drop"));
+  lab_->nft(Node::kR2, ForwardChain("ip daddr 198.18.3.4 icmp type echo-request reject with icmp "
+                                    "type admin-prohibited"));
+  ASSERT_EQ(lab_->run(Node::kProber, "ping -c1 -W1 198.18.3.2").exit_code, 0) << kLabBroken;
+  ASSERT_NE(lab_->run(Node::kProber, "ping -c1 -W1 198.18.3.3").exit_code, 0) << kLabBroken;
+  ASSERT_NE(lab_->run(Node::kProber, "ping -c1 -W1 198.18.3.4").exit_code, 0) << kLabBroken;
+  const std::vector<std::string> targets = {"198.18.3.2", "198.18.3.3", "198.18.3.4", "198.18.2.2",
+                                            "198.18.3.2"};
+  for (bool unprivileged : {false, true}) {
+    const CheckRun run = CheckJson(targets, "2s", {"--no-path", "--count", "2"},
+                                   unprivileged ? WithoutNetRaw() : std::vector<std::string>{});
+    DumpOnFailure dump(run);
+    EXPECT_EQ(run.exit_code, 1);
+    ASSERT_EQ(Field(run.json, "results").size(), targets.size());
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+      EXPECT_EQ(Str(Field(Result(run, i), "target")), targets[i]);
+      EXPECT_EQ(Str(Field(Layer(Result(run, i), "icmp"), "socket")),
+                unprivileged ? "dgram" : "raw");
+    }
+    for (std::size_t i : {0U, 3U, 4U}) {
+      EXPECT_EQ(VerdictOf(Result(run, i)), "null/null") << i;
+      EXPECT_EQ(Field(Layer(Result(run, i), "icmp"), "received"), 2) << i;
+    }
+    EXPECT_EQ(VerdictOf(Result(run, 1)), "icmp/timeout");
+    EXPECT_EQ(Field(Layer(Result(run, 1), "icmp"), "sent"), 2);
+    EXPECT_EQ(VerdictOf(Result(run, 2)), "icmp/admin_prohibited");
+    EXPECT_EQ(Str(Field(Field(Result(run, 2), "verdict"), "offender")), kR2);
+    EXPECT_LE(run.elapsed_seconds, 3.0);
+  }
+  // The human report of the same sweep: a ladder each and the side-by-side table.
+  const CheckRun text = Check({"--timeout", "2s", "--no-path", "198.18.3.2", "198.18.3.4"});
+  DumpOnFailure dump(text);
+  EXPECT_EQ(text.exit_code, 1);
+  EXPECT_NE(text.stdout_text.find("verdict: icmp/admin_prohibited (offender 198.18.2.2)"),
+            std::string::npos);
+  EXPECT_NE(text.stdout_text.find("layer          198.18.3.2  198.18.3.4"), std::string::npos);
+}
+
 // Without any ICMP permission a bare host is still judged: the path trace falls back to TCP
 // SYNs to port 80 (the lab target listens there) and becomes the required layer.
 TEST_F(LabTest, BareHostWithoutIcmpPermissionIsJudgedByTcpTrace) {

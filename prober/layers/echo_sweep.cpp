@@ -1,0 +1,282 @@
+#include "layers/echo_sweep.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <queue>
+#include <span>
+#include <string>
+#include <utility>
+
+#include "layers/dns_server_query.hpp"
+#include "layers/echo_judgement.hpp"
+#include "layers/runner.hpp"
+
+namespace reachprobe::layers {
+namespace {
+
+using clock = std::chrono::steady_clock;
+using engine::Status;
+using net_io::EchoOutcome;
+
+// Echoes sent between two turns of the receive loop: the replies to a burst wait in the
+// socket's buffer meanwhile, and the loop would drop them once it is full.
+constexpr std::size_t kSendsPerTurn = 64;
+
+struct Swept {
+  SweepTarget planned;
+  net::ip::address address;
+  clock::time_point started{};  // its first echo; its deadline is options.timeout later
+  clock::time_point deadline{};
+  std::size_t sent = 0;       // echoes sent so far
+  bool sending_done = false;  // no further echo: all sent, deadline near, or answered
+  bool reported = false;
+};
+
+// (when, target index); the earliest first, ties in target order.
+using TimeQueue =
+    std::priority_queue<std::pair<clock::time_point, std::size_t>,
+                        std::vector<std::pair<clock::time_point, std::size_t>>, std::greater<>>;
+
+class Sweep {
+ public:
+  Sweep(Services& services, std::vector<SweepTarget> targets, const ProbeOptions& options,
+        SweepDone done)
+      : services_(services),
+        options_(options),
+        done_(std::move(done)),
+        count_(static_cast<std::size_t>(std::max(options.count, 1))),
+        interval_(probe_interval(options)),
+        wait_(probe_wait(options)),
+        batch_(std::make_shared<net_io::EchoBatch>(services.executor, targets.size() * count_)) {
+    batch_->track_settled = true;
+    swept_.reserve(targets.size());
+    for (auto& t : targets) {
+      boost::system::error_code ec;
+      auto address = net::ip::make_address(t.host, ec);
+      swept_.push_back(Swept{std::move(t), address});
+    }
+    remaining_ = swept_.size();
+    for (bool v6 : {false, true}) {
+      auto kind = services_.icmp.open(v6);
+      socket_kind_[v6 ? 1 : 0] = kind ? *kind : std::string();
+    }
+  }
+
+  bool finished() const { return remaining_ == 0; }
+  std::shared_ptr<net_io::EchoBatch> batch() const { return batch_; }
+
+  // The next target with an echo due at `now` (later echoes first, to keep their interval,
+  // then first echoes in target order), or nothing; a target that needs no further echo
+  // is judged instead.
+  std::optional<std::size_t> next_due(clock::time_point now) {
+    while (!due_.empty() && due_.top().first <= now) {
+      auto i = due_.top().second;
+      due_.pop();
+      auto& t = swept_[i];
+      if (t.reported || t.sending_done) continue;
+      if (options_.echoes_until_reply && answered(i)) {
+        t.sending_done = true;
+        judge(i, now);
+        continue;
+      }
+      return i;
+    }
+    if (next_first_ < swept_.size()) {
+      auto i = next_first_++;
+      auto& t = swept_[i];
+      t.started = now;
+      t.deadline = now + options_.timeout;
+      return i;
+    }
+    return std::nullopt;
+  }
+
+  // After echo `t.sent` of target i left (or failed to): when it is waited for until, and
+  // when the next one is due.
+  void sent(std::size_t i) {
+    auto& t = swept_[i];
+    const auto& outcome = batch_->outcomes[i * count_ + t.sent];
+    ++t.sent;
+    if (outcome.kind == EchoOutcome::Kind::send_failed) batch_->settled.push_back(i * count_);
+    expiries_.emplace(std::min(outcome.sent_at + wait_, t.deadline), i);
+    auto next_at = t.started + interval_ * static_cast<long>(t.sent);
+    if (t.sent >= count_ || next_at >= t.deadline)
+      t.sending_done = true;
+    else
+      due_.emplace(next_at, i);
+  }
+
+  // Judges every target whose echo settled or whose wait or deadline passed by `now`.
+  void judge_ready(clock::time_point now) {
+    for (auto index : batch_->settled) judge(index / count_, now);
+    batch_->settled.clear();
+    while (!expiries_.empty() && expiries_.top().first <= now) {
+      auto i = expiries_.top().second;
+      expiries_.pop();
+      judge(i, now);
+    }
+  }
+
+  // When the sweep next has something to do unless an answer comes first.
+  clock::time_point next_wake() const {
+    auto wake = clock::time_point::max();
+    if (next_first_ < swept_.size()) return clock::time_point{};
+    if (!due_.empty()) wake = std::min(wake, due_.top().first);
+    if (!expiries_.empty()) wake = std::min(wake, expiries_.top().first);
+    return wake;
+  }
+
+  // After a bug stopped the sweep: every target not yet reported says so.
+  void abandon(const std::string& what) {
+    for (auto& t : swept_) {
+      if (t.reported) continue;
+      t.reported = true;
+      --remaining_;
+      targets::Target target;
+      target.text = std::move(t.planned.text);
+      target.host = std::move(t.planned.host);
+      target.host_is_ip_literal = true;
+      done_(t.planned.index,
+            internal_error_report(std::move(target), std::move(t.planned.module), what));
+    }
+    services_.icmp.release(*batch_);
+  }
+
+  const Swept& target(std::size_t i) const { return swept_[i]; }
+  std::size_t echo_index(std::size_t i) const { return i * count_ + swept_[i].sent; }
+
+ private:
+  std::span<const EchoOutcome> outcomes(std::size_t i) const {
+    return std::span<const EchoOutcome>(batch_->outcomes).subspan(i * count_, count_);
+  }
+
+  bool answered(std::size_t i) const {
+    auto o = outcomes(i);
+    return std::any_of(o.begin(), o.end(),
+                       [](const EchoOutcome& e) { return e.kind == EchoOutcome::Kind::reply; });
+  }
+
+  // As the icmp layer's loops: done at the first reply for a module, else once every echo is
+  // sent and each is answered or waited for; in any case at the deadline.
+  void judge(std::size_t i, clock::time_point now) {
+    auto& t = swept_[i];
+    if (t.reported || t.sent == 0) return;
+    bool done = now >= t.deadline || (options_.echoes_until_reply && answered(i));
+    if (!done && t.sending_done) {
+      auto o = outcomes(i);
+      done = std::none_of(o.begin(), o.end(), [&](const EchoOutcome& e) {
+        return e.kind == EchoOutcome::Kind::pending && now < e.sent_at + wait_;
+      });
+    }
+    if (done) report(i, now);
+  }
+
+  void report(std::size_t i, clock::time_point now) {
+    auto& t = swept_[i];
+    t.reported = true;
+    --remaining_;
+    services_.icmp.release(*batch_, i * count_, (i + 1) * count_);
+    auto& planned = t.planned;
+    targets::Target target{std::move(planned.text),
+                           targets::Scheme::host,
+                           std::move(planned.host),
+                           std::nullopt,
+                           std::nullopt,
+                           std::string(),
+                           true};
+    LayerPlan plan{std::move(planned.module),
+                   {{Layer::dns, planned.dns_required}, {Layer::icmp, planned.icmp_required}}};
+    ProbeSession session{services_, std::move(target), options_, std::move(plan),
+                         engine::Deadline::at(t.deadline)};
+    ProbeReport report;
+    report.target = session.target;
+    report.module = session.plan.module;
+    report.timeout = options_.timeout;
+    auto dns = resolve_ip_literal(session);
+    dns.required = session.plan.find(Layer::dns)->required;
+    report.layers.push_back(std::move(dns));
+    report.address = session.address;
+    report.allow_list_refusal = session.allow_list_refusal;
+
+    engine::IcmpEvidence evidence;
+    evidence.socket_kind = socket_kind_[t.address.is_v6() ? 1 : 0];
+    auto icmp = judge_echoes(outcomes(i), std::move(evidence), now, wait_);
+    icmp.duration = now - t.started;
+    icmp.required = session.plan.find(Layer::icmp)->required;
+    report.layers.push_back(std::move(icmp));
+    report.layers.push_back(LayerResult::skipped(Layer::path, "not asked for"));
+    report.layers.push_back(LayerResult::skipped(Layer::tcp, "not asked for"));
+    finish_report(session, report, t.started);
+    done_(planned.index, std::move(report));
+  }
+
+  Services& services_;
+  const ProbeOptions& options_;
+  SweepDone done_;
+  std::size_t count_;
+  std::chrono::nanoseconds interval_;
+  std::chrono::nanoseconds wait_;
+  std::shared_ptr<net_io::EchoBatch> batch_;
+  std::vector<Swept> swept_;
+  std::size_t remaining_ = 0;
+  std::size_t next_first_ = 0;  // the first target whose first echo is still to go
+  TimeQueue due_;               // the later echoes of targets, when each is due
+  TimeQueue expiries_;          // when each echo's wait (or its target's deadline) ends
+  std::string socket_kind_[2];
+};
+
+// The sweep's loop: due echoes out (a turn of the receive loop every kSendsPerTurn), settled
+// targets reported, then asleep until the next due echo, wait or deadline, or an answer.
+// Sweep is the caller's frame's, which outlives this one.
+net::awaitable<void> sweep_until_reported(std::shared_ptr<Services> services, Sweep& sweep,
+                                          std::shared_ptr<const ProbeOptions> options) {
+  auto batch = sweep.batch();
+  std::size_t since_turn = 0;
+  while (!sweep.finished()) {
+    while (auto i = sweep.next_due(clock::now())) {
+      co_await services->icmp.send_echo(batch, sweep.echo_index(*i), sweep.target(*i).address,
+                                        options->icmp_ttl);
+      sweep.sent(*i);
+      if (++since_turn >= kSendsPerTurn) {
+        since_turn = 0;
+        sweep.judge_ready(clock::now());
+        co_await net::post(services->executor, net::use_awaitable);
+      }
+    }
+    sweep.judge_ready(clock::now());
+    if (sweep.finished()) break;
+    co_await batch->wait_until(sweep.next_wake());
+  }
+}
+
+}  // namespace
+
+std::optional<SweepTarget> as_sweep_target(std::size_t index, const targets::Target& target,
+                                           const LayerPlan& plan, const ProbeOptions& options) {
+  if (!target.host_is_ip_literal || target.port || target.user || !target.path.empty() ||
+      target.scheme != targets::Scheme::host)
+    return std::nullopt;
+  if (options.dns_query || options.ssh.triage.via || options.allow_list) return std::nullopt;
+  if (plan.layers.size() != 2 || plan.layers[0].layer != Layer::dns ||
+      plan.layers[1].layer != Layer::icmp)
+    return std::nullopt;
+  return SweepTarget{index,
+                     target.text,
+                     target.host,
+                     plan.module,
+                     plan.layers[0].required,
+                     plan.layers[1].required};
+}
+
+net::awaitable<void> run_echo_sweep(std::shared_ptr<Services> services,
+                                    std::vector<SweepTarget> targets,
+                                    std::shared_ptr<const ProbeOptions> options, SweepDone done) {
+  Sweep sweep(*services, std::move(targets), *options, std::move(done));
+  try {
+    co_await sweep_until_reported(services, sweep, options);
+  } catch (const std::exception& e) {
+    sweep.abandon(e.what());
+  }
+}
+
+}  // namespace reachprobe::layers
