@@ -93,6 +93,13 @@ bool admits_other(const ProbeSession& session, const net::ip::address& address) 
          allow->address_allowed(address.to_string());
 }
 
+LayerResult required_dns_result() {
+  LayerResult result;
+  result.layer = engine::Layer::dns;
+  result.required = true;
+  return result;
+}
+
 }  // namespace
 
 net::awaitable<LayerResult> run_dns_layer(ProbeSession& session, Deadline deadline) {
@@ -102,9 +109,7 @@ net::awaitable<LayerResult> run_dns_layer(ProbeSession& session, Deadline deadli
 
 LayerResult resolve_ip_literal(ProbeSession& session) {
   auto started = std::chrono::steady_clock::now();
-  LayerResult result;
-  result.layer = engine::Layer::dns;
-  result.required = true;
+  LayerResult result = required_dns_result();
   DnsEvidence evidence;
   evidence.name = session.target.host;
   boost::system::error_code ec;
@@ -121,10 +126,9 @@ LayerResult resolve_ip_literal(ProbeSession& session) {
 }
 
 net::awaitable<LayerResult> resolve_target_name(ProbeSession& session, Deadline deadline) {
+  if (session.target.host_is_ip_literal) co_return resolve_ip_literal(session);
   auto started = std::chrono::steady_clock::now();
-  LayerResult result;
-  result.layer = engine::Layer::dns;
-  result.required = true;
+  LayerResult result = required_dns_result();
   DnsEvidence evidence;
   evidence.name = session.target.host;
   auto finish = [&](LayerResult& r) {
@@ -132,7 +136,6 @@ net::awaitable<LayerResult> resolve_target_name(ProbeSession& session, Deadline 
     r.evidence = evidence;
   };
 
-  if (session.target.host_is_ip_literal) co_return resolve_ip_literal(session);
   auto* resolver = session.services.resolver.get();
   if (resolver == nullptr) {
     result.status = Status::fail;
