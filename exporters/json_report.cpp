@@ -61,6 +61,10 @@ json icmp_error_json(const engine::IcmpError& e) {
 struct EvidenceWriter {
   json& out;
   void operator()(const std::monostate&) const {}
+  template <typename T>
+  void operator()(const engine::Boxed<T>& boxed) const {
+    (*this)(boxed.get());
+  }
   void operator()(const engine::DnsEvidence& e) const {
     out["name"] = e.name;
     if (!e.ip_literal) {

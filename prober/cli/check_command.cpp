@@ -140,10 +140,11 @@ net::awaitable<void> probe_all(std::shared_ptr<layers::Services> services,
   std::size_t limit = concurrency_limit(options);
   auto shared_options = std::make_shared<const layers::ProbeOptions>(std::move(options));
   if (!swept.empty()) {
+    // Counted before printing: a report that cannot be printed must not leave check waiting.
     auto done = [printer, progress](std::size_t index, ProbeReport report) {
-      printer->finished(index, std::move(report));
       --progress->remaining;
       progress->wake.cancel();
+      printer->finished(index, std::move(report));
     };
     net::co_spawn(executor,
                   layers::run_echo_sweep(services, std::move(swept), shared_options, done),

@@ -30,7 +30,12 @@ struct LayerResult {
 
 template <typename T>
 const T* evidence_of(const LayerResult& result) {
-  return std::get_if<T>(&result.evidence);
+  if constexpr (kBoxedEvidence<T>) {
+    const auto* boxed = std::get_if<Boxed<T>>(&result.evidence);
+    return boxed ? &boxed->get() : nullptr;
+  } else {
+    return std::get_if<T>(&result.evidence);
+  }
 }
 
 }  // namespace reachprobe::engine

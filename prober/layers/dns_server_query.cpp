@@ -98,7 +98,7 @@ net::awaitable<LayerResult> run_dns_server_query(ProbeSession& session, Deadline
   if (const auto* resolved = engine::evidence_of<DnsEvidence>(result)) evidence = *resolved;
   auto finish = [&](LayerResult& r) {
     r.duration = std::chrono::steady_clock::now() - started;
-    evidence.query = q;
+    evidence.query = std::make_shared<const engine::DnsQueryEvidence>(q);
     r.evidence = evidence;
   };
   if (result.status == Status::fail) {

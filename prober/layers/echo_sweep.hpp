@@ -32,11 +32,13 @@ std::optional<SweepTarget> as_sweep_target(std::size_t index, const targets::Tar
 
 using SweepDone = std::function<void(std::size_t index, ProbeReport report)>;
 
-// Sends every target's echoes from the shared ICMP socket, as fast as the socket takes them,
-// later echoes of a target `probe_interval` apart, and hands each report to `done` as soon as
-// that target's echoes are settled (answered, failed, waited for, or cut off at its deadline,
-// `options->timeout` after its first echo), so nothing is kept for a settled target. The
-// caller has opened the ICMP socket of every target's family.
+// Sends every target's echoes from the shared ICMP socket, as fast as the socket takes them
+// (at most 24,576 echoes in flight: targets beyond wait for earlier ones to be judged), later
+// echoes of a target `probe_interval` apart, and hands each report to `done` as soon as that
+// target's echoes are settled (answered, failed, waited for, or cut off at its deadline,
+// `options->timeout` after its first echo); nothing is kept for a settled target. Every target
+// gets exactly one report, an internal error if a bug stops the sweep. The caller has opened
+// the ICMP socket of every target's family.
 net::awaitable<void> run_echo_sweep(std::shared_ptr<Services> services,
                                     std::vector<SweepTarget> targets,
                                     std::shared_ptr<const ProbeOptions> options, SweepDone done);

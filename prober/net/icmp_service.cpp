@@ -329,7 +329,8 @@ net::awaitable<void> IcmpService::send_echo(std::shared_ptr<EchoBatch> batch, st
   outcome.kind = EchoOutcome::Kind::pending;
   int fd = channel->socket.native_handle();
   // A queued ICMP error for an earlier echo (any target) makes the next send on this shared
-  // socket fail once with that error; a second attempt tells it from a real local failure.
+  // socket fail once with that error; further attempts tell it from a real local failure
+  // (three, as another error may be queued between two of them in a sweep of many hosts).
   for (int attempt = 0; attempt < 8; ++attempt) {
     outcome.sent_at = std::chrono::steady_clock::now();
     outcome.sent_wall = wall_now();
@@ -342,7 +343,7 @@ net::awaitable<void> IcmpService::send_echo(std::shared_ptr<EchoBatch> batch, st
         err = ec.value();
       else
         continue;
-    } else if (attempt == 0) {
+    } else if (attempt < 2) {
       continue;
     }
     outcome.kind = EchoOutcome::Kind::send_failed;
@@ -366,7 +367,10 @@ void IcmpService::release(EchoBatch& batch, std::size_t from, std::size_t to) {
     auto& channel = outcome.to.is_v6() ? v6_ : v4_;
     if (channel) {
       auto it = channel->pending.find(*outcome.seq);
-      if (it != channel->pending.end() && it->second.batch.lock().get() == &batch) {
+      // The index too: a sweep's targets share one batch, and after the sequence numbers
+      // wrap another target's pending echo may hold the number this outcome once had.
+      if (it != channel->pending.end() && it->second.index == i &&
+          it->second.batch.lock().get() == &batch) {
         channel->pending.erase(it);
       }
     }

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <regex>
@@ -141,6 +142,44 @@ TEST_F(EchoSweepTest, ReportsAreRunTargetsForAModuleStoppingAtTheFirstReply) {
   for (std::size_t i = 0; i < alone.size(); ++i) {
     EXPECT_EQ(swept[i], alone[i]);
     EXPECT_NE(swept[i].find("\"sent\": 1"), std::string::npos) << swept[i];
+  }
+}
+
+// More targets than the sweep keeps in flight, and more echoes than the 16-bit sequence space:
+// slots are reused, numbers wrap, and every target still gets its one report, answered.
+TEST_F(EchoSweepTest, SeventyThousandTargetsReuseSlotsAndSequenceNumbers) {
+  for (bool module : {false, true}) {
+    ProbeOptions options;
+    options.timeout = 5s;
+    options.count = module ? 20 : 1;  // a module's 20 echoes stop at the first reply
+    options.echoes_until_reply = module;
+    options.trace_path = false;
+    const std::size_t n = module ? 5000 : 70000;
+    std::vector<SweepTarget> sweep;
+    for (std::size_t i = 0; i < n; ++i) {
+      auto host = net::ip::address_v4(0x7f010001U + static_cast<std::uint32_t>(i)).to_string();
+      sweep.push_back({i, host, host, "icmp", true, true});
+    }
+    net::io_context io(1);
+    auto services = std::make_shared<Services>(io.get_executor());
+    ASSERT_TRUE(services->icmp.open(false));
+    std::vector<int> reports(n, 0);
+    std::size_t answered = 0, left = n;
+    auto done = [&](std::size_t index, ProbeReport report) {
+      ++reports[index];
+      const auto* icmp = report.find(Layer::icmp);
+      const auto* e = icmp ? engine::evidence_of<engine::IcmpEvidence>(*icmp) : nullptr;
+      if (report.success && e && e->stats.received == 1 && e->stats.sent == 1) ++answered;
+      if (--left == 0) services->shutdown();
+    };
+    net::co_spawn(io,
+                  run_echo_sweep(services, std::move(sweep),
+                                 std::make_shared<const ProbeOptions>(options), done),
+                  net::detached);
+    io.run();
+    EXPECT_EQ(left, 0U);
+    EXPECT_EQ(answered, n) << (module ? "module" : "check");
+    EXPECT_EQ(std::count(reports.begin(), reports.end(), 1), static_cast<long>(n));
   }
 }
 

@@ -188,7 +188,7 @@ ProbeReport dns_module_report(bool answered) {
   q.connect_seconds = 0.0001;
   q.request_seconds = answered ? 0.0012 : 0.3;
   if (answered) q.answer = {"www.example.com. 300 IN A 198.18.3.9"};
-  dns.query = q;
+  dns.query = std::make_shared<const engine::DnsQueryEvidence>(q);
   auto& l = r.layers.front();
   l.status = answered ? Status::ok : Status::fail;
   l.reason = answered ? Reason::none : Reason::timeout;
