@@ -41,16 +41,16 @@ std::size_t probes_in_flight() {
 }
 
 net::awaitable<ProbeReport> run_admitted(std::shared_ptr<Services> services, targets::Target target,
-                                         LayerPlan plan, ProbeOptions options,
+                                         LayerPlan plan,
+                                         std::shared_ptr<const ProbeOptions> shared_options,
                                          std::shared_ptr<AbortSignal> abort) {
   using namespace net::experimental::awaitable_operators;
   if (FdBudget* budget = process_fd_budget()) {
     if (auto refused = budget->admit_probe(in_flight, std::chrono::steady_clock::now())) {
-      co_return not_run(target, plan, options, std::move(*refused));
+      co_return not_run(target, plan, *shared_options, std::move(*refused));
     }
   }
   InFlight counted;
-  auto shared_options = std::make_shared<const ProbeOptions>(std::move(options));
   if (!abort)
     co_return co_await run_target(std::move(services), std::move(target), std::move(plan),
                                   std::move(shared_options));

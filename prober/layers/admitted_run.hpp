@@ -15,7 +15,8 @@ using engine::AbortSignal;
 // and ended early, its sockets closed before this returns, when `abort` fires (the scrape's
 // client went away). A cancelled probe's report has prober_error set too.
 net::awaitable<ProbeReport> run_admitted(std::shared_ptr<Services> services, targets::Target target,
-                                         LayerPlan plan, ProbeOptions options,
+                                         LayerPlan plan,
+                                         std::shared_ptr<const ProbeOptions> options,
                                          std::shared_ptr<AbortSignal> abort);
 
 // Probes run_admitted is running now (for tests and the budget).

@@ -87,15 +87,11 @@ void add_host_layer(const ProbeOptions& options, const targets::Target& target, 
   sort_in_path_order(plan.layers);
 }
 
-targets::Expected<ModuleTarget> apply_module(const targets::Module& module,
-                                             const std::string& target_text,
-                                             ProbeOptions& options) {
+void apply_module_options(const targets::Module& module, ProbeOptions& options) {
   if (module.timeout.count() > 0) options.timeout = module.timeout;
   options.echoes_until_reply = true;
-  std::string text = target_text;
   switch (module.prober) {
     case ProberKind::http:
-      text = with_scheme(text, "http");
       options.http = module.http;
       options.tls = module.http.tls;
       options.ip_protocol = protocol_of(module.http_address);
@@ -108,16 +104,12 @@ targets::Expected<ModuleTarget> apply_module(const targets::Module& module,
       options.ip_protocol = protocol_of(module.icmp.address);
       if (module.icmp.ttl > 0) options.icmp_ttl = module.icmp.ttl;  // 0: the kernel's default
       break;
-    case ProberKind::grpc: {
-      bool tls = module.grpc.tls;
-      text = with_scheme(text, tls ? "grpcs" : "grpc");
+    case ProberKind::grpc:
       options.tls = module.grpc.tls_config;
       options.grpc_service_override = module.grpc.service;
       options.ip_protocol = protocol_of(module.grpc_address);
       break;
-    }
     case ProberKind::ssh:
-      text = with_scheme(text, "ssh");
       options.ssh = module.ssh;
       break;
     case ProberKind::path:
@@ -126,6 +118,25 @@ targets::Expected<ModuleTarget> apply_module(const targets::Module& module,
     case ProberKind::dns:
       options.dns_query = module.dns;
       options.ip_protocol = protocol_of(module.dns.address);
+      break;
+  }
+}
+
+targets::Expected<ModuleTarget> module_target(const targets::Module& module,
+                                              const std::string& target_text,
+                                              const ProbeOptions& options) {
+  std::string text = target_text;
+  switch (module.prober) {
+    case ProberKind::http:
+      text = with_scheme(text, "http");
+      break;
+    case ProberKind::grpc:
+      text = with_scheme(text, module.grpc.tls ? "grpcs" : "grpc");
+      break;
+    case ProberKind::ssh:
+      text = with_scheme(text, "ssh");
+      break;
+    default:
       break;
   }
   auto target = targets::parse_target(text);
@@ -153,6 +164,13 @@ targets::Expected<ModuleTarget> apply_module(const targets::Module& module,
   if (module.prober == ProberKind::tcp) add_conversation_layers(module.tcp, *plan);
   add_host_layer(options, *target, *plan);
   return ModuleTarget{std::move(target).value(), std::move(plan).value()};
+}
+
+targets::Expected<ModuleTarget> apply_module(const targets::Module& module,
+                                             const std::string& target_text,
+                                             ProbeOptions& options) {
+  apply_module_options(module, options);
+  return module_target(module, target_text, options);
 }
 
 }  // namespace reachprobe::layers

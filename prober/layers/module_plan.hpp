@@ -23,4 +23,11 @@ void add_host_layer(const ProbeOptions& options, const targets::Target& target, 
 targets::Expected<ModuleTarget> apply_module(const targets::Module& module,
                                              const std::string& target_text, ProbeOptions& options);
 
+// apply_module() in its two halves: what the module sets in the options (the same for every
+// target, so /probe keeps it per module), and the target and plan it makes of one target.
+void apply_module_options(const targets::Module& module, ProbeOptions& options);
+targets::Expected<ModuleTarget> module_target(const targets::Module& module,
+                                              const std::string& target_text,
+                                              const ProbeOptions& options);
+
 }  // namespace reachprobe::layers

@@ -81,7 +81,7 @@ int run_daemon(ServeFlags flags, targets::Config config, std::ostream& errors) {
   // must be destroyed while the io_context's services still exist.
   net::io_context io(1);
   auto state = std::make_shared<ServeState>(std::move(flags));
-  state->config = std::move(config);
+  use_config(*state, std::move(config));
   record_reload(*state, true);
 
   state->services = std::make_shared<layers::Services>(io.get_executor());

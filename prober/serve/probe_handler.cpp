@@ -62,29 +62,52 @@ targets::Expected<std::chrono::nanoseconds> probe_timeout(const HttpRequest& req
       std::chrono::duration<double>(chosen));
 }
 
+namespace {
+
+// The options a module gives its probes at this timeout, made once per config: the module's
+// specs (HTTP headers, regexps, TLS files) were copied into every probe's options before.
+std::shared_ptr<const layers::ProbeOptions> options_for(ServeState& state,
+                                                        const std::string& module_name,
+                                                        const targets::Module& module,
+                                                        std::chrono::nanoseconds timeout) {
+  std::pair<std::string, std::int64_t> key{module_name, timeout.count()};
+  if (auto it = state.probe_options.find(key); it != state.probe_options.end()) return it->second;
+  // Timeouts come from a request header: a bounded cache, not one entry per value ever sent.
+  constexpr std::size_t kMaxCached = 256;
+  if (state.probe_options.size() >= kMaxCached) state.probe_options.clear();
+  layers::ProbeOptions options;
+  options.trace_path = module.prober == targets::ProberKind::path;
+  layers::apply_module_options(module, options);
+  options.allow_list = state.allow_list;  // a name's addresses and redirect hops, later
+  options.timeout = timeout;
+  auto shared = std::make_shared<const layers::ProbeOptions>(std::move(options));
+  state.probe_options.emplace(std::move(key), shared);
+  return shared;
+}
+
+}  // namespace
+
 net::awaitable<HttpResponse> handle_probe(std::shared_ptr<ServeState> state, HttpRequest req) {
   std::string module_name = req.query.contains("module") ? req.query["module"] : "http_2xx";
-  auto it = state->config.modules.find(module_name);
-  if (it == state->config.modules.end()) {
+  auto it = state->modules.find(module_name);
+  if (it == state->modules.end()) {
     state->unknown_module.Add({}).Increment();
     co_return plain(400, "Unknown module " + targets::quote_printable(module_name) + "\n");
   }
   const std::string target = req.query["target"];
   if (target.empty()) co_return plain(400, "Target parameter is missing\n");
-  // A copy: a reload while this probe runs must not change the module under it; shared with
-  // the history entry, which renders its debug text from it when asked.
-  auto kept_module = std::make_shared<const targets::Module>(it->second);
+  // Shared, not copied: a reload while this probe runs replaces the map's entry, not the
+  // module under it; the history entry renders its debug text from it when asked.
+  std::shared_ptr<const targets::Module> kept_module = it->second;
   const targets::Module& module = *kept_module;
   auto timeout = probe_timeout(req, module, state->flags.timeout_offset);
   if (!timeout) co_return plain(500, timeout.error() + "\n");
-  layers::ProbeOptions options;
-  options.trace_path = module.prober == targets::ProberKind::path;
+  auto options = options_for(*state, module_name, module, *timeout);
   // One parse of the target, after the module has added its scheme and default port (R19):
   // the allow-list judges exactly the host the probe will contact, before any packet is sent.
-  auto applied = layers::apply_module(module, target, options);
+  auto applied = layers::module_target(module, target, *options);
   if (!applied) co_return plain(400, applied.error() + "\n");
-  if (!state->config.allowed_targets.empty()) {
-    auto allow = std::make_shared<const targets::AllowList>(state->config.allowed_targets);
+  if (const auto* allow = state->allow_list.get()) {
     const auto& host = applied->target;
     auto verdict = allow->judge_host(host.host, host.host_is_ip_literal);
     // A name's addresses are checked by the dns layer; a proxy that resolves for us (skip
@@ -95,12 +118,10 @@ net::awaitable<HttpResponse> handle_probe(std::shared_ptr<ServeState> state, Htt
       co_return plain(
           400, "Target " + targets::quote_printable(host.host) + " is not in allowed_targets\n");
     }
-    options.allow_list = std::move(allow);  // a name's addresses and redirect hops, later
   }
-  options.timeout = *timeout;
   // Refused when the prober is short of descriptors; ended when the client goes away.
-  auto report = co_await layers::run_admitted(state->services, applied->target, applied->plan,
-                                              options, req.client_gone);
+  auto report = co_await layers::run_admitted(state->services, std::move(applied->target),
+                                              std::move(applied->plan), options, req.client_gone);
   if (report.allow_list_refusal) co_return plain(400, *report.allow_list_refusal + "\n");
   // The prober failed, not the target: a failed scrape (README "Exporter limits").
   if (report.prober_error) co_return plain(503, *report.prober_error + "\n");

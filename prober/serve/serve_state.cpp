@@ -162,6 +162,17 @@ void append_scheduled_exposition(const ServeState& state, std::string& out) {
   state.scheduled_metrics.render(out);
 }
 
+void use_config(ServeState& state, targets::Config config) {
+  state.config = std::move(config);
+  state.modules.clear();
+  for (const auto& [name, module] : state.config.modules)
+    state.modules.emplace(name, std::make_shared<const targets::Module>(module));
+  state.allow_list = state.config.allowed_targets.empty()
+                         ? nullptr
+                         : std::make_shared<const targets::AllowList>(state.config.allowed_targets);
+  state.probe_options.clear();
+}
+
 void record_reload(ServeState& state, bool ok) {
   state.reload_ok.Add({}).Set(ok ? 1 : 0);
   if (ok) state.reload_time.Add({}).Set(static_cast<double>(std::time(nullptr)));
@@ -192,7 +203,7 @@ net::awaitable<std::optional<std::string>> reload(std::shared_ptr<ServeState> st
       co_return *error;
     }
   }
-  state->config = std::move(*outcome.config);
+  use_config(*state, std::move(*outcome.config));
   record_reload(*state, true);
   state->log.log(exporters::Logger::Level::info, "Loaded config file",
                  {{"file", state->flags.config_file}});

@@ -3,6 +3,11 @@
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
+#include <cstdint>
+#include <map>
+#include <utility>
+
+#include "targets/allow_list.hpp"
 
 #include <memory>
 #include <optional>
@@ -31,6 +36,14 @@ struct ServeState {
   ServeFlags flags;
   std::shared_ptr<layers::Services> services;
   targets::Config config;
+  // Of the running config, made once per (re)load rather than per /probe: each module (a
+  // probe keeps its own across a reload), the allowed_targets list (null when empty), and the
+  // options a module gives a probe at a given timeout (a scrape's timeout is nearly always
+  // the same), which were most of a light probe's allocations.
+  std::map<std::string, std::shared_ptr<const targets::Module>> modules;
+  std::shared_ptr<const targets::AllowList> allow_list;
+  std::map<std::pair<std::string, std::int64_t>, std::shared_ptr<const layers::ProbeOptions>>
+      probe_options;
   exporters::Logger log;
   prometheus::Registry registry;
   prometheus::Family<prometheus::Gauge>& reload_ok;
@@ -49,6 +62,9 @@ struct ServeState {
   std::unique_ptr<HistorySink> history_sink;
   std::unique_ptr<schedule::ScheduleService> schedule;  // set once the Services exist
 };
+
+// Makes `config` the running one, with its modules, allow-list and an empty options cache.
+void use_config(ServeState& state, targets::Config config);
 
 // Starts the scheduled half (CONTRACT §7) on state.services with state.config's targets, and
 // its history: the store at --storage.path (opened on its worker) and the status board,
