@@ -116,6 +116,16 @@ void use_side_door(std::optional<LayerResult> side_door, std::vector<LayerResult
   }
 }
 
+// Whether at most one of icmp, the path trace and the transport chain has anything to run
+// (an icmp module, a tcp_connect or http module without ICMP evidence).
+bool runs_alone(const LayerPlan& plan) {
+  bool transport = std::any_of(std::begin(kTransportChain), std::end(kTransportChain),
+                               [&plan](Layer layer) { return plan.find(layer) != nullptr; });
+  int busy =
+      (plan.find(Layer::icmp) ? 1 : 0) + (plan.find(Layer::path) ? 1 : 0) + (transport ? 1 : 0);
+  return busy <= 1;
+}
+
 // What runs beside the transport layers, each after its head start: the side door's triage
 // and the other address family of a dual-stack name.
 struct Companions {
@@ -181,6 +191,13 @@ net::awaitable<ProbeReport> run_target(std::shared_ptr<Services> services, targe
                     run_companions(services, session, shared_options));
       use_side_door(std::move(companions.side_door), transport);
       other_family = std::move(companions.other_family);
+    } else if (runs_alone(session.plan)) {
+      // One of the three has work, the others only report themselves skipped: awaited in
+      // turn, without the parallel group's frames and cancellation slots (most of a light
+      // /probe's allocations).
+      icmp = co_await run_planned(session, Layer::icmp, session.deadline);
+      path = co_await run_planned(session, Layer::path, session.deadline);
+      transport = co_await run_transport(session, session.deadline);
     } else {
       std::tie(icmp, path, transport) =
           co_await (run_planned(session, Layer::icmp, session.deadline) &&
