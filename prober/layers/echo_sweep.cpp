@@ -69,7 +69,8 @@ class Sweep {
         count_(static_cast<std::size_t>(std::max(options.count, 1))),
         interval_(probe_interval(options)),
         wait_(probe_wait(options)),
-        slots_(std::clamp<std::size_t>(kEchoesInFlight / count_, 1, targets.size())),
+        slots_(std::clamp<std::size_t>(kEchoesInFlight / count_, 1,
+                                       std::max<std::size_t>(targets.size(), 1))),
         batch_(std::make_shared<net_io::EchoBatch>(services.executor, slots_ * count_)),
         slot_owner_(slots_, kNoSlot) {
     batch_->track_settled = true;

@@ -17,8 +17,7 @@ bool enable_error_queue(int fd, bool v6) {
 
 namespace {
 
-std::optional<net::ip::address> offender_address(const sock_extended_err* ee) {
-  const auto* sa = SO_EE_OFFENDER(ee);
+std::optional<net::ip::address> address_of(const sockaddr* sa) {
   if (sa->sa_family == AF_INET) {
     sockaddr_in sin{};
     std::memcpy(&sin, sa, sizeof sin);
@@ -34,6 +33,10 @@ std::optional<net::ip::address> offender_address(const sock_extended_err* ee) {
   return std::nullopt;
 }
 
+std::optional<net::ip::address> offender_address(const sock_extended_err* ee) {
+  return address_of(SO_EE_OFFENDER(ee));
+}
+
 }  // namespace
 
 std::optional<QueuedError> read_error_queue(int fd) {
@@ -41,7 +44,10 @@ std::optional<QueuedError> read_error_queue(int fd) {
   // Room for the extended error, its offender address and a timestamp.
   alignas(cmsghdr) std::array<char, 512> control{};
   iovec iov{data.data(), data.size()};
+  sockaddr_storage to{};
   msghdr msg{};
+  msg.msg_name = &to;
+  msg.msg_namelen = sizeof to;
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   msg.msg_control = control.data();
@@ -51,6 +57,7 @@ std::optional<QueuedError> read_error_queue(int fd) {
 
   QueuedError out;
   out.payload.assign(data.begin(), data.begin() + n);
+  if (msg.msg_namelen > 0) out.destination = address_of(reinterpret_cast<const sockaddr*>(&to));
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
     bool v4_err = c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR;
     bool v6_err = c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR;

@@ -14,7 +14,9 @@ struct QueuedError {
   std::optional<engine::IcmpError> icmp;  // set when the origin is ICMP/ICMPv6
   int error_number = 0;                   // ee_errno
   std::vector<std::uint8_t> payload;      // our original datagram payload (ping sockets)
-  std::optional<timespec> received_at;    // SCM_TIMESTAMPNS when enabled
+  // Where that datagram was going, as the kernel reports it (datagram and ping sockets).
+  std::optional<net::ip::address> destination;
+  std::optional<timespec> received_at;  // SCM_TIMESTAMPNS when enabled
 };
 
 // Reads one entry without blocking; nullopt when the queue is empty.

@@ -88,6 +88,13 @@ std::optional<net::ip::address> to_address(const sockaddr_storage& ss) {
   return std::nullopt;
 }
 
+// The same address, whatever scope id either side carries (the kernel fills in a link-local
+// destination's, which a target given without %iface lacks).
+bool same_host(const net::ip::address& a, const net::ip::address& b) {
+  if (a.is_v6() && b.is_v6()) return a.to_v6().to_bytes() == b.to_v6().to_bytes();
+  return a == b;
+}
+
 void fill_sockaddr(const net::ip::address& to, sockaddr_storage& ss, socklen_t& len) {
   std::memset(&ss, 0, sizeof ss);
   if (to.is_v4()) {
@@ -247,6 +254,9 @@ void IcmpService::Channel::on_queued_error(const QueuedError& queued) {
   std::size_t index = 0;
   EchoOutcome* outcome = lookup(quoted->second, batch, index);
   if (outcome == nullptr) return;
+  // A late error for an earlier echo whose sequence number is in use again (the numbers wrap
+  // in a wide sweep) names another destination: not this echo's.
+  if (queued.destination && !same_host(*queued.destination, outcome->to)) return;
   outcome->kind = EchoOutcome::Kind::error;
   outcome->error = queued.icmp;
   timespec arrived = queued.received_at ? *queued.received_at : wall_now();
