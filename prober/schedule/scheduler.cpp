@@ -73,13 +73,6 @@ void release_slot(Core& core) {
   --core.in_flight;
 }
 
-engine::ProbeReport internal_error_report(const KeySpec& key, const std::string& what) {
-  engine::ProbeReport report;
-  report.target = key.target;
-  report.module = key.module_name;
-  report.verdict.summary = "internal error while probing: " + what;
-  return report;
-}
 
 net::awaitable<void> run_once(std::shared_ptr<Core> core, std::shared_ptr<KeyState> state,
                               Clock::time_point intended) {
@@ -101,7 +94,7 @@ net::awaitable<void> run_once(std::shared_ptr<Core> core, std::shared_ptr<KeySta
     report = std::move(outcome).value();
   } else {
     core->on_bug(key->target_text, outcome.error());
-    report = internal_error_report(*key, outcome.error());
+    report = layers::internal_error_report(key->target, key->module_name, outcome.error());
   }
   if (state->removed || core->stopped) co_return;  // its series already left
   const auto shared = std::make_shared<const engine::ProbeReport>(std::move(report));
